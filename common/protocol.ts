@@ -1,0 +1,96 @@
+/**
+ * The socket.io wire protocol between the browser and the server, typed once
+ * and used by both ends, plus every limit the two ends share.
+ */
+import type { CheckResult, StepState } from './check.js';
+import type { EnvironmentState, ProgressEvent, ProvisionResult, Diagnosis } from './environment.js';
+
+// ---- Limits ---------------------------------------------------------------
+
+/** Largest single `term:input` payload; a paste bigger than this is refused, not truncated. */
+export const MAX_INPUT_BYTES = 64 * 1024;
+/** Terminal size bounds: xterm.js itself caps far above any real screen; these keep PTYs sane. */
+export const MIN_COLS = 2;
+export const MIN_ROWS = 1;
+export const MAX_COLS = 1000;
+export const MAX_ROWS = 500;
+/** Output is batched for this long before it is sent (one frame at 60 Hz is ~16 ms). */
+export const OUTPUT_BATCH_MS = 5;
+/** ...or sent at once when the batch grows past this. */
+export const OUTPUT_BATCH_MAX_BYTES = 64 * 1024;
+/** Flow control: pause the PTY when this many bytes are unacknowledged by the browser... */
+export const FLOW_HIGH_WATERMARK = 512 * 1024;
+/** ...and resume it once the backlog falls below this. */
+export const FLOW_LOW_WATERMARK = 128 * 1024;
+/** The browser acknowledges parsed output in steps of roughly this many bytes. */
+export const FLOW_ACK_CHUNK = 64 * 1024;
+/** Replay buffer per terminal; trimmed on whole chunks so escape sequences are never cut. */
+export const REPLAY_BUFFER_BYTES = 1024 * 1024;
+/** A terminal without viewers lives this long before its shell is closed (15 min). */
+export const DEFAULT_TERMINAL_GRACE_MS = 15 * 60 * 1000;
+/** Watched checks re-run at this interval until they pass. */
+export const WATCH_INTERVAL_MS = 2000;
+/** Default check timeout when a check names none. */
+export const DEFAULT_CHECK_TIMEOUT_MS = 15_000;
+/** Longest answer a learner may submit. */
+export const MAX_ANSWER_LENGTH = 4096;
+
+// ---- Payloads -------------------------------------------------------------
+
+export type TerminalStatus = 'connecting' | 'live' | 'reconnecting' | 'closed';
+
+export interface TerminalInfo {
+  readonly name: string;
+  readonly title: string;
+  readonly status: TerminalStatus;
+}
+
+export interface OutputFrame {
+  readonly terminal: string;
+  /** Sequence number of the first byte of `data` in the terminal's output stream. */
+  readonly seq: number;
+  readonly data: string;
+}
+
+export interface SessionSnapshot {
+  readonly sessionId: string;
+  readonly labId: string;
+  readonly environment: EnvironmentState;
+  readonly progress: readonly ProgressEvent[];
+  readonly provision?: ProvisionResult;
+  readonly diagnosis?: readonly Diagnosis[];
+  readonly terminals: readonly TerminalInfo[];
+  readonly steps: readonly StepState[];
+}
+
+export type Ack<T> = (reply: { ok: true; value: T } | { ok: false; error: string }) => void;
+
+export interface ClientToServerEvents {
+  /** Join a session the page already knows (from the HTTP API); replies with its snapshot. */
+  'session:join': (req: { sessionId: string }, ack: Ack<SessionSnapshot>) => void;
+  /** Attach to a terminal, replaying output from `fromSeq` (0 = everything still buffered). */
+  'term:attach': (req: { terminal: string; fromSeq: number; cols: number; rows: number }, ack: Ack<{ seq: number }>) => void;
+  'term:input': (req: { terminal: string; data: string }) => void;
+  'term:resize': (req: { terminal: string; cols: number; rows: number }) => void;
+  /** Bytes of output the browser has parsed (flow control). */
+  'term:ack': (req: { terminal: string; bytes: number }) => void;
+  'check:run': (req: { stepId: string }, ack: Ack<StepState>) => void;
+  'check:watch': (req: { stepId: string; on: boolean }) => void;
+  'answer:submit': (req: { stepId: string; answerId: string; value: string }, ack: Ack<StepState>) => void;
+  /** Re-run the checks of every step that passed; a step that broke becomes `regressed`. */
+  'steps:recheck': (req: Record<string, never>, ack: Ack<readonly StepState[]>) => void;
+  /** Run the solves of the given step (and every earlier unsolved step) — "skip to here". */
+  'step:solve': (req: { stepId: string }, ack: Ack<readonly StepState[]>) => void;
+}
+
+export interface ServerToClientEvents {
+  'term:output': (frame: OutputFrame) => void;
+  'term:status': (info: { terminal: string; status: TerminalStatus; message?: string }) => void;
+  'env:progress': (event: ProgressEvent) => void;
+  'env:state': (state: { environment: EnvironmentState; provision?: ProvisionResult; diagnosis?: readonly Diagnosis[] }) => void;
+  'step:state': (state: StepState) => void;
+  /** A request the server refused (malformed, unknown terminal, ...), in plain words. */
+  'client:error': (error: { event: string; message: string }) => void;
+}
+
+export type { CheckResult, StepState };

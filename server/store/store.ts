@@ -1,0 +1,38 @@
+/**
+ * What kindlab keeps across restarts: sessions, step states and every check
+ * attempt. `SqliteStore` (sqlite-store.ts) is the implementation.
+ */
+import type { CheckResult, StepState } from '../../common/check.js';
+
+export interface SessionRecord {
+  readonly id: string;
+  readonly labId: string;
+  /** `local` for the single-user mode; a learner id in workshops. */
+  readonly learner: string;
+  readonly createdAt: number;
+  readonly lastSeenAt: number;
+}
+
+export type AttemptKind = 'check' | 'answer' | 'recheck' | 'watch' | 'solve';
+
+export interface AttemptRecord {
+  readonly sessionId: string;
+  readonly stepId: string;
+  readonly kind: AttemptKind;
+  readonly result: CheckResult;
+  readonly at: number;
+}
+
+export interface Store {
+  createSession(init: { labId: string; learner: string }): SessionRecord;
+  getSession(id: string): SessionRecord | undefined;
+  findSession(labId: string, learner: string): SessionRecord | undefined;
+  listSessions(): SessionRecord[];
+  touchSession(id: string): void;
+  deleteSession(id: string): void;
+  saveStepState(sessionId: string, state: StepState): void;
+  stepStates(sessionId: string): StepState[];
+  recordAttempt(attempt: AttemptRecord): void;
+  attempts(sessionId: string, stepId?: string): AttemptRecord[];
+  close(): void;
+}
