@@ -1,0 +1,100 @@
+/** cluster/docker/docker-exec.ts against the real Docker engine and a busybox container. */
+import assert from 'node:assert/strict';
+import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ContainerMissingError, dockerCopyIn, dockerExec, dockerExecShell } from '../../cluster/docker/docker-exec.js';
+import { runTool } from '../../cluster/tool.js';
+import { processes, removeContainer, requireBusybox, startContainer, uniqueId, waitFor } from '../helpers/docker.js';
+
+describe('docker-exec (integration, real Docker)', function () {
+  this.timeout(30_000);
+  const name = `kindlab-test-${uniqueId()}`;
+
+  before(async () => {
+    await requireBusybox();
+    await startContainer(name);
+  });
+  after(async () => {
+    await removeContainer(name);
+  });
+
+  it('runs a script and returns its output and exit code', async () => {
+    const ok = await dockerExec(name, 'echo hello; echo to-err >&2', { timeoutMs: 10_000 });
+    assert.equal(ok.exitCode, 0);
+    assert.equal(ok.stdout, 'hello\n');
+    assert.equal(ok.stderr, 'to-err\n');
+    assert.equal(ok.timedOut, false);
+    const bad = await dockerExec(name, 'echo nope; exit 3', { timeoutMs: 10_000 });
+    assert.equal(bad.exitCode, 3);
+    assert.equal(bad.stdout, 'nope\n');
+  });
+
+  it('passes env vars as data, never as shell text', async () => {
+    const hostile = `$(touch /tmp/pwned) "quoted" 'single'; rm -rf /`;
+    const r = await dockerExec(name, 'printf %s "$ANSWER"; [ ! -e /tmp/pwned ] || echo PWNED', { timeoutMs: 10_000, env: { ANSWER: hostile } });
+    assert.equal(r.stdout, hostile);
+  });
+
+  it('feeds stdin and honours cwd', async () => {
+    const r = await dockerExec(name, 'pwd; cat', { timeoutMs: 10_000, stdin: 'line one\nline two\n', cwd: '/tmp' });
+    assert.equal(r.stdout, '/tmp\nline one\nline two\n');
+  });
+
+  it('on timeout kills the whole process tree inside the container', async () => {
+    const started = Date.now();
+    const r = await dockerExec(name, 'sleep 311 & sleep 312; echo never', { timeoutMs: 700 });
+    assert.equal(r.timedOut, true);
+    assert.equal(r.exitCode, null);
+    assert.ok(Date.now() - started < 5000, `took ${Date.now() - started} ms`);
+    const left = (await processes(name)).filter((p) => /sleep 31[12]/.test(p));
+    assert.deepEqual(left, [], 'no process of the timed-out script is left in the container');
+    assert.deepEqual(await pidFiles(name), [], 'PID files are cleaned up');
+  });
+
+  it('throws ContainerMissingError for a container that does not exist', async () => {
+    await assert.rejects(dockerExec(`${name}-nope`, 'true', { timeoutMs: 5000 }), (e: unknown) => {
+      assert.ok(e instanceof ContainerMissingError);
+      assert.match(e.message, /does not exist/);
+      return true;
+    });
+  });
+
+  it('spawns an interactive shell whose kill() ends it inside the container', async () => {
+    const shell = dockerExecShell(name, { cols: 80, rows: 24 }, { cwd: '/root', env: { GREETING: 'hi there' } });
+    let out = '';
+    shell.onData((d) => (out += d));
+    const exited = new Promise<number>((resolve) => shell.onExit((e) => resolve(e.exitCode)));
+    shell.write('echo "$GREETING-$((40+2))"; pwd; sleep 421 &\n');
+    await waitFor('shell output', async () => out.includes('hi there-42') && out.includes('/root'));
+    await waitFor('background sleep', async () => (await processes(name)).some((p) => p.includes('sleep 421')));
+    shell.kill();
+    await exited;
+    await shell.closed;
+    const left = (await processes(name)).filter((p) => p.includes('sleep 421') || / sh -l/.test(p) || p.includes('kindlab-shell'));
+    assert.deepEqual(left, [], 'neither the shell nor its background job survives kill()');
+    assert.deepEqual(await pidFiles(name), []);
+  });
+
+  it('copies a host folder into the container', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'kindlab-copy-'));
+    try {
+      await mkdir(join(dir, 'sub'));
+      await writeFile(join(dir, 'a.txt'), 'alpha\n');
+      await writeFile(join(dir, 'sub', 'b.txt'), 'beta\n');
+      await dockerCopyIn(name, dir, '/root/lab');
+      const r = await dockerExec(name, 'cat a.txt sub/b.txt', { timeoutMs: 5000, cwd: '/root/lab' });
+      assert.equal(r.stdout, 'alpha\nbeta\n');
+      // A missing folder is not an error: the working directory still exists.
+      await dockerCopyIn(name, join(dir, 'absent'), '/root/empty');
+      assert.equal((await dockerExec(name, 'ls -d /root/empty', { timeoutMs: 5000 })).exitCode, 0);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+async function pidFiles(container: string): Promise<string[]> {
+  const r = await runTool('docker', ['exec', container, 'ls', '/tmp'], { timeoutMs: 5000 });
+  return r.stdout.split('\n').filter((f) => f.startsWith('kindlab-'));
+}
