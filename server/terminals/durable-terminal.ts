@@ -1,0 +1,353 @@
+/**
+ * A terminal whose shell belongs to the session, not to a browser socket.
+ *
+ * Output is one stream per terminal, numbered by UTF-8 byte offset (`seq`),
+ * and it keeps counting across shell restarts so a viewer's position stays
+ * meaningful. The last REPLAY_BUFFER_BYTES are kept as whole batches, so a
+ * viewer that (re)attaches from the seq it last saw gets exactly what it
+ * missed. Several viewers may watch at once; the PTY is paused while the
+ * slowest live viewer has too much output unacknowledged (flow control), and
+ * the shell is closed after `graceMs` without any viewer.
+ */
+import type { Pty } from '../../cluster/pty.js';
+import {
+  FLOW_HIGH_WATERMARK,
+  FLOW_LOW_WATERMARK,
+  OUTPUT_BATCH_MAX_BYTES,
+  OUTPUT_BATCH_MS,
+  REPLAY_BUFFER_BYTES,
+  type TerminalInfo,
+  type TerminalStatus,
+} from '../../common/protocol.js';
+
+export interface TerminalSize {
+  readonly cols: number;
+  readonly rows: number;
+}
+
+/** Where a viewer's output goes (a socket, a test, an instructor's shadow view). */
+export interface TerminalViewer {
+  output(frame: { readonly seq: number; readonly data: string }): void;
+}
+
+/** A viewer's attachment; detaching never stops the shell (only the grace period does). */
+export interface TerminalAttachment {
+  /** Where the replay ended: frames before this seq were output the viewer had missed. */
+  readonly replayEnd: number;
+  /** Bytes of output the viewer has parsed (flow control). */
+  ack(bytes: number): void;
+  detach(): void;
+  /** Output sent to this viewer and not yet acknowledged. */
+  readonly unacked: number;
+}
+
+export interface TerminalStatusEvent {
+  readonly terminal: string;
+  readonly status: TerminalStatus;
+  readonly message?: string;
+}
+
+export interface DurableTerminalOptions {
+  readonly name: string;
+  readonly title: string;
+  spawn(size: TerminalSize): Pty;
+  /** How long the shell outlives its last viewer. */
+  readonly graceMs: number;
+  /** Overrides for tests; production uses the shared limits from common/protocol.ts. */
+  readonly limits?: Partial<TerminalLimits>;
+}
+
+export interface TerminalLimits {
+  readonly replayBytes: number;
+  readonly batchMs: number;
+  readonly batchMaxBytes: number;
+  readonly highWatermark: number;
+  readonly lowWatermark: number;
+}
+
+const DEFAULT_LIMITS: TerminalLimits = {
+  replayBytes: REPLAY_BUFFER_BYTES,
+  batchMs: OUTPUT_BATCH_MS,
+  batchMaxBytes: OUTPUT_BATCH_MAX_BYTES,
+  highWatermark: FLOW_HIGH_WATERMARK,
+  lowWatermark: FLOW_LOW_WATERMARK,
+};
+
+/** Used until a viewer tells us its size. */
+const DEFAULT_SIZE: TerminalSize = { cols: 80, rows: 24 };
+
+interface Chunk {
+  readonly seq: number;
+  readonly data: string;
+  readonly bytes: number;
+}
+
+interface ViewerState {
+  readonly viewer: TerminalViewer;
+  unacked: number;
+}
+
+export class DurableTerminal {
+  readonly name: string;
+  readonly title: string;
+  private readonly limits: TerminalLimits;
+  private pty: Pty | undefined;
+  private ptySubscriptions: { dispose(): void }[] = [];
+  private currentStatus: TerminalStatus = 'connecting';
+  private statusMessage: string | undefined;
+  private size: TerminalSize = DEFAULT_SIZE;
+  private readonly chunks: Chunk[] = [];
+  private bufferedBytes = 0;
+  /** Seq of the next byte to be batched (end of the flushed stream). */
+  private end = 0;
+  private pending: string[] = [];
+  private pendingBytes = 0;
+  private batchTimer: NodeJS.Timeout | undefined;
+  private graceTimer: NodeJS.Timeout | undefined;
+  private paused = false;
+  private disposed = false;
+  private readonly viewers = new Set<ViewerState>();
+  private readonly statusListeners = new Set<(e: TerminalStatusEvent) => void>();
+
+  constructor(private readonly options: DurableTerminalOptions) {
+    this.name = options.name;
+    this.title = options.title;
+    this.limits = { ...DEFAULT_LIMITS, ...options.limits };
+  }
+
+  get status(): TerminalStatus {
+    return this.currentStatus;
+  }
+
+  get info(): TerminalInfo {
+    return { name: this.name, title: this.title, status: this.currentStatus };
+  }
+
+  /** PID of the running shell, if any. */
+  get pid(): number | undefined {
+    return this.pty?.pid;
+  }
+
+  /** Seq just past the last byte output so far (including output still being batched). */
+  get seq(): number {
+    return this.end + this.pendingBytes;
+  }
+
+  /** Whether the PTY is paused by flow control. */
+  get isPaused(): boolean {
+    return this.paused;
+  }
+
+  /** Bytes held in the replay buffer. */
+  get bufferedSize(): number {
+    return this.bufferedBytes;
+  }
+
+  /** Seq of the oldest byte still replayable. */
+  get bufferStart(): number {
+    return this.chunks[0]?.seq ?? this.end;
+  }
+
+  onStatus(listener: (e: TerminalStatusEvent) => void): () => void {
+    this.statusListeners.add(listener);
+    return () => this.statusListeners.delete(listener);
+  }
+
+  /**
+   * Attach a viewer, replaying everything after `fromSeq` that is still
+   * buffered. A `fromSeq` beyond the stream's end comes from a different
+   * stream (a restarted server), so the viewer gets the whole buffer. Starts a
+   * shell when none is running.
+   */
+  attach(viewer: TerminalViewer, fromSeq: number, size?: TerminalSize): TerminalAttachment {
+    if (this.disposed) throw new Error(`terminal ${this.name} is disposed`);
+    // Output still being batched goes into the buffer first, so the replay
+    // and the live stream meet exactly at `replayEnd`.
+    this.flush();
+    if (size) this.size = size;
+    const state: ViewerState = { viewer, unacked: 0 };
+    const from = fromSeq > this.end || fromSeq < 0 ? 0 : fromSeq;
+    for (const frame of this.replayFrom(from)) {
+      state.unacked += frame.bytes;
+      viewer.output({ seq: frame.seq, data: frame.data });
+    }
+    this.viewers.add(state);
+    this.cancelGrace();
+    if (!this.pty) this.start();
+    else if (size) this.pty.resize(size.cols, size.rows);
+    this.updateFlow();
+    const replayEnd = this.end;
+    let detached = false;
+    return {
+      replayEnd,
+      get unacked() {
+        return state.unacked;
+      },
+      ack: (bytes) => {
+        if (detached || !Number.isFinite(bytes) || bytes <= 0) return;
+        state.unacked = Math.max(0, state.unacked - bytes);
+        this.updateFlow();
+      },
+      detach: () => {
+        if (detached) return;
+        detached = true;
+        this.viewers.delete(state);
+        this.updateFlow();
+        if (this.viewers.size === 0) this.startGrace();
+      },
+    };
+  }
+
+  /** Keystrokes from a viewer. Returns false when no shell is running (closed terminal). */
+  write(data: string): boolean {
+    if (!this.pty) return false;
+    this.pty.write(data);
+    return true;
+  }
+
+  resize(size: TerminalSize): void {
+    this.size = size;
+    this.pty?.resize(size.cols, size.rows);
+  }
+
+  /** Kill the shell and forget every viewer; the terminal cannot be used again. */
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    this.cancelGrace();
+    clearTimeout(this.batchTimer);
+    this.viewers.clear();
+    this.killPty();
+    this.statusListeners.clear();
+  }
+
+  private start(): void {
+    const pty = this.options.spawn(this.size);
+    this.pty = pty;
+    this.paused = false;
+    this.ptySubscriptions = [
+      pty.onData((data) => this.onPtyData(data)),
+      pty.onExit((e) => {
+        if (this.pty !== pty) return;
+        this.closed(e.signal ? `shell was killed by signal ${e.signal}` : `shell exited with code ${e.exitCode}`);
+      }),
+    ];
+    this.setStatus('live');
+  }
+
+  private onPtyData(data: string): void {
+    this.pending.push(data);
+    this.pendingBytes += Buffer.byteLength(data, 'utf8');
+    if (this.pendingBytes >= this.limits.batchMaxBytes) this.flush();
+    else this.batchTimer ??= setTimeout(() => this.flush(), this.limits.batchMs);
+  }
+
+  private flush(): void {
+    clearTimeout(this.batchTimer);
+    this.batchTimer = undefined;
+    if (this.pendingBytes === 0) return;
+    const chunk: Chunk = { seq: this.end, data: this.pending.join(''), bytes: this.pendingBytes };
+    this.pending = [];
+    this.pendingBytes = 0;
+    this.end += chunk.bytes;
+    this.chunks.push(chunk);
+    this.bufferedBytes += chunk.bytes;
+    // Drop whole chunks only, so the buffer never starts inside an escape sequence.
+    while (this.bufferedBytes > this.limits.replayBytes && this.chunks.length > 1) {
+      const dropped = this.chunks.shift();
+      if (dropped) this.bufferedBytes -= dropped.bytes;
+    }
+    for (const v of this.viewers) {
+      v.unacked += chunk.bytes;
+      v.viewer.output({ seq: chunk.seq, data: chunk.data });
+    }
+    this.updateFlow();
+  }
+
+  /** Buffered output from `from` on, coalesced into frames of at most batchMaxBytes. */
+  private *replayFrom(from: number): Generator<Chunk> {
+    let frame: Chunk | undefined;
+    for (const c of this.chunks) {
+      if (c.seq + c.bytes <= from) continue;
+      const part = c.seq >= from ? c : sliceChunk(c, from);
+      if (frame && frame.bytes + part.bytes <= this.limits.batchMaxBytes) {
+        frame = { seq: frame.seq, data: frame.data + part.data, bytes: frame.bytes + part.bytes };
+      } else {
+        if (frame) yield frame;
+        frame = part;
+      }
+    }
+    if (frame) yield frame;
+  }
+
+  /** Pause for the slowest live viewer; a viewer that left holds nothing. */
+  private updateFlow(): void {
+    if (!this.pty) return;
+    let worst = 0;
+    for (const v of this.viewers) worst = Math.max(worst, v.unacked);
+    if (!this.paused && worst > this.limits.highWatermark) {
+      this.paused = true;
+      this.pty.pause();
+    } else if (this.paused && worst < this.limits.lowWatermark) {
+      this.paused = false;
+      this.pty.resume();
+    }
+  }
+
+  private startGrace(): void {
+    this.cancelGrace();
+    if (!this.pty) return;
+    this.graceTimer = setTimeout(() => {
+      this.graceTimer = undefined;
+      const seconds = Math.round(this.options.graceMs / 1000);
+      this.killPty();
+      this.closed(`shell closed after ${seconds} s without a viewer`);
+    }, this.options.graceMs);
+  }
+
+  private cancelGrace(): void {
+    clearTimeout(this.graceTimer);
+    this.graceTimer = undefined;
+  }
+
+  private closed(message: string): void {
+    this.flush();
+    this.detachPty();
+    this.setStatus('closed', message);
+  }
+
+  private killPty(): void {
+    const pty = this.pty;
+    this.detachPty();
+    if (!pty) return;
+    // A paused PTY would not notice its hangup; bash ignores SIGTERM when
+    // interactive, so SIGHUP is what ends it (and its jobs) like a closed window.
+    pty.resume();
+    pty.kill('SIGHUP');
+  }
+
+  private detachPty(): void {
+    for (const s of this.ptySubscriptions) s.dispose();
+    this.ptySubscriptions = [];
+    this.pty = undefined;
+    this.paused = false;
+  }
+
+  private setStatus(status: TerminalStatus, message?: string): void {
+    this.currentStatus = status;
+    this.statusMessage = message;
+    const event: TerminalStatusEvent = { terminal: this.name, status, ...(message !== undefined ? { message } : {}) };
+    for (const l of this.statusListeners) l(event);
+  }
+
+  /** The message that came with the current status (why it closed). */
+  get message(): string | undefined {
+    return this.statusMessage;
+  }
+}
+
+/** The part of a chunk from `from` on (only when a viewer asks for a seq inside a chunk). */
+function sliceChunk(c: Chunk, from: number): Chunk {
+  const bytes = Buffer.from(c.data, 'utf8').subarray(from - c.seq);
+  return { seq: from, data: bytes.toString('utf8'), bytes: bytes.length };
+}
