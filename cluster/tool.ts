@@ -121,3 +121,28 @@ export function toToolError(cmd: string, args: readonly string[], e: unknown): T
     cause: e,
   });
 }
+
+export interface ToolCommand {
+  readonly cmd: string;
+  readonly args: readonly string[];
+}
+
+/**
+ * Run `from | to` without a shell (e.g. `docker save img | docker exec -i c docker load`):
+ * the bytes never pass through Node's memory as a whole. Throws ToolError for
+ * whichever side failed first (the producer when both did), like runTool.
+ */
+export async function pipeTools(from: ToolCommand, to: ToolCommand, options: { readonly timeoutMs?: number } = {}): Promise<ToolResult> {
+  const common = { ...(options.timeoutMs ? { timeout: options.timeoutMs } : {}), killSignal: 'SIGKILL' as const, stripFinalNewline: false, encoding: 'utf8' as const };
+  // The producer's stdout goes to the pipe only; buffering it too would hold a whole image in memory.
+  const source = execa(from.cmd, [...from.args], { ...common, stdin: 'ignore', buffer: { stdout: false } });
+  const sink = execa(to.cmd, [...to.args], common);
+  const piped = source.pipe(sink);
+  const [src, dst] = await Promise.allSettled([source, piped]);
+  if (src.status === 'rejected') {
+    sink.kill('SIGKILL');
+    throw toToolError(from.cmd, from.args, src.reason);
+  }
+  if (dst.status === 'rejected') throw toToolError(to.cmd, to.args, dst.reason);
+  return { stdout: String(dst.value.stdout), stderr: String(dst.value.stderr), exitCode: dst.value.exitCode ?? 0 };
+}

@@ -236,7 +236,6 @@ async function buildDindImage(tag: string, onLog: (line: string) => void): Promi
       'ENV LANG=C.UTF-8',
       `ENTRYPOINT ["${DIND_ENTRYPOINT}"]`,
       'WORKDIR /root',
-      'STOPSIGNAL SIGTERM',
     ]);
   } finally {
     await rm(work, { recursive: true, force: true });
