@@ -23,6 +23,16 @@ export interface AttemptRecord {
   readonly at: number;
 }
 
+/** Something that happened in a session, for timelines (e.g. the workshop room view). */
+export interface EventRecord {
+  readonly sessionId: string;
+  /** e.g. `session:created`, `env:ready`, `env:failed`, `step:state`, `step:solved`. */
+  readonly type: string;
+  readonly stepId?: string;
+  readonly data: Readonly<Record<string, unknown>>;
+  readonly at: number;
+}
+
 export interface Store {
   createSession(init: { labId: string; learner: string }): SessionRecord;
   getSession(id: string): SessionRecord | undefined;
@@ -34,5 +44,10 @@ export interface Store {
   stepStates(sessionId: string): StepState[];
   recordAttempt(attempt: AttemptRecord): void;
   attempts(sessionId: string, stepId?: string): AttemptRecord[];
+  /** Save a step's new state together with the attempts (and event) that produced it, atomically. */
+  saveAttempts(sessionId: string, state: StepState, attempts: readonly AttemptRecord[], event?: EventRecord): void;
+  recordEvent(event: EventRecord): void;
+  /** Events of a session (or of every session), oldest first. */
+  events(sessionId?: string, options?: { sinceAt?: number; limit?: number }): EventRecord[];
   close(): void;
 }
