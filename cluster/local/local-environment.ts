@@ -102,7 +102,10 @@ export class LocalEnvironment implements Environment {
     // detached: the script leads its own process group, so the timeout can
     // kill it together with everything it started (`sleep` in a pipeline,
     // background jobs) instead of orphaning grandchildren.
-    const child = spawn('bash', ['-c', script], {
+    // --norc: Debian's bash sources ~/.bashrc when stdin is a socket (its
+    // rshd heuristic), which node's stdio pipes are; that cost ~300 ms per
+    // check here and made scripts depend on the host user's rc files.
+    const child = spawn('bash', ['--noprofile', '--norc', '-c', script], {
       cwd: this.workDir,
       env: { ...this.baseEnv('dumb'), ...(options.env ?? {}) },
       detached: true,
