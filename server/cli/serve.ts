@@ -1,5 +1,212 @@
-/** `kindlab serve`: not built yet. */
-export async function run(_args: string[]): Promise<number> {
-  console.error('kindlab serve: not implemented yet');
-  return 1;
+/**
+ * `kindlab serve`: wires the real parts (labs from disk, SQLite store, session
+ * manager, environments, terminals) into the app and serves it on loopback
+ * until SIGINT/SIGTERM, then shuts down in order and says what it left running.
+ */
+import { mkdirSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { DEFAULT_TERMINAL_GRACE_MS } from '../../common/protocol.js';
+import type { Diagnosis } from '../../common/environment.js';
+import { createEnvironment } from '../../cluster/create-environment.js';
+import { createApp, type Catalogue } from '../server.js';
+import { loadCatalogue } from '../labs/loader.js';
+import { createBuiltinRegistry } from '../checks/registry.js';
+import { SqliteStore } from '../store/sqlite-store.js';
+import { SessionManager } from '../sessions/session-manager.js';
+import { bindTerminalEvents } from '../terminals/terminal-channel.js';
+
+const USAGE = `usage: kindlab serve [--port 4173] [--host 127.0.0.1] [--labs ./labs] [--data-dir ./.kindlab] [--terminal-grace 15m]
+
+  --port            TCP port (0 picks a free one)
+  --host            loopback address to bind (127.0.0.1, ::1 or localhost)
+  --labs            folder of labs
+  --data-dir        where sessions, progress and environment state are kept
+  --terminal-grace  how long a terminal nobody watches keeps its shell (e.g. 90s, 15m, 1h)`;
+
+export interface ServeOptions {
+  readonly port: number;
+  readonly host: string;
+  readonly labsDir: string;
+  readonly dataDir: string;
+  readonly terminalGraceMs: number;
+}
+
+/** Parse `500ms`, `10s`, `15m`, `1h`; undefined when malformed. */
+export function parseDuration(text: string): number | undefined {
+  const m = /^(\d+(?:\.\d+)?)(ms|s|m|h)$/.exec(text.trim());
+  if (!m) return undefined;
+  const unit = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[m[2] as 'ms' | 's' | 'm' | 'h'];
+  return Math.round(Number(m[1]) * unit);
+}
+
+/** Loopback only until workshop mode (with its tokens) exists. */
+export function isLoopbackHost(host: string): boolean {
+  return host === 'localhost' || host === '::1' || /^127(\.\d{1,3}){3}$/.test(host);
+}
+
+/** The options, or the message explaining what is wrong with them. */
+export function parseServeArgs(args: string[]): ServeOptions | { error: string } | 'help' {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args,
+      options: {
+        port: { type: 'string', default: '4173' },
+        host: { type: 'string', default: '127.0.0.1' },
+        labs: { type: 'string', default: './labs' },
+        'data-dir': { type: 'string', default: './.kindlab' },
+        'terminal-grace': { type: 'string', default: `${DEFAULT_TERMINAL_GRACE_MS / 60_000}m` },
+        help: { type: 'boolean', short: 'h', default: false },
+      },
+      allowPositionals: false,
+      strict: true,
+    }));
+  } catch (e) {
+    return { error: e instanceof Error ? e.message : String(e) };
+  }
+  if (values.help) return 'help';
+  const port = Number(values.port);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) return { error: `--port must be a whole number from 0 to 65535, got "${values.port}"` };
+  if (!isLoopbackHost(values.host)) {
+    return { error: `--host must be a loopback address (127.0.0.1, ::1 or localhost), got "${values.host}": kindlab serves shells, and serving them to the network needs workshop mode, which is not built yet` };
+  }
+  const grace = parseDuration(values['terminal-grace']);
+  if (grace === undefined) return { error: `--terminal-grace must be a duration such as 90s, 15m or 1h, got "${values['terminal-grace']}"` };
+  return { port, host: values.host, labsDir: resolve(values.labs), dataDir: resolve(values['data-dir']), terminalGraceMs: grace };
+}
+
+/** dist/web, found from this file whether it runs from dist/server/cli or from source through tsx. */
+function webRoot(): string {
+  return join(dirname(fileURLToPath(import.meta.url)), '..', '..', ...(import.meta.url.includes('/dist/') ? ['web'] : ['dist', 'web']));
+}
+
+/** Optional parts: present once their engineers land them; serve works without them. */
+async function optionalDoctor(): Promise<(() => Promise<Diagnosis[]>) | undefined> {
+  try {
+    const mod = (await import(['..', '..', 'cluster', 'doctor', 'doctor.js'].join('/'))) as { diagnose?: () => Promise<Diagnosis[]> };
+    return mod.diagnose ? () => mod.diagnose!() : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+async function reportLeftovers(): Promise<void> {
+  let mod: { findLeftovers?: () => Promise<readonly unknown[]> };
+  try {
+    mod = (await import(['..', '..', 'cluster', 'containers', 'inventory.js'].join('/'))) as typeof mod;
+  } catch {
+    return;
+  }
+  if (!mod.findLeftovers) return;
+  try {
+    const left = await mod.findLeftovers();
+    if (!left.length) return;
+    console.log(`kindlab: found ${left.length} environment(s) left from an earlier run; they are adopted when their session opens again:`);
+    for (const l of left) console.log(`  ${describeLeftover(l)}`);
+    console.log('  remove them with: kindlab env down');
+  } catch (e) {
+    console.error(`kindlab: could not look for leftover environments: ${e instanceof Error ? e.message : String(e)}`);
+  }
+}
+
+function describeLeftover(l: unknown): string {
+  if (typeof l === 'string') return l;
+  if (typeof l === 'object' && l !== null) {
+    const o = l as Record<string, unknown>;
+    return [o.labId ?? o.lab, o.sessionId ?? o.session, o.name ?? o.container].filter((x) => typeof x === 'string').join('  ') || JSON.stringify(l);
+  }
+  return String(l);
+}
+
+export async function run(args: string[]): Promise<number> {
+  const parsed = parseServeArgs(args);
+  if (parsed === 'help') {
+    console.log(USAGE);
+    return 0;
+  }
+  if ('error' in parsed) {
+    console.error(`kindlab serve: ${parsed.error}\n\n${USAGE}`);
+    return 2;
+  }
+  const opts = parsed;
+  mkdirSync(opts.dataDir, { recursive: true });
+
+  const registry = createBuiltinRegistry();
+  let catalogue: Catalogue = await loadCatalogue(opts.labsDir, registry);
+  const broken = catalogue.entries.filter((e) => !e.ok);
+  console.log(`kindlab: ${catalogue.labs.size} lab(s) from ${opts.labsDir}${broken.length ? `, ${broken.length} with errors (shown in the catalogue)` : ''}`);
+  await reportLeftovers();
+
+  const store = new SqliteStore(join(opts.dataDir, 'kindlab.db'));
+  const doctor = await optionalDoctor();
+  const sessions = new SessionManager({
+    store,
+    labs: () => catalogue.labs,
+    createEnvironment,
+    registry,
+    dataDir: opts.dataDir,
+    terminalGraceMs: opts.terminalGraceMs,
+    ...(doctor ? { diagnose: doctor } : {}),
+  });
+  const app = createApp({
+    catalogue: () => catalogue,
+    sessions,
+    bindTerminals: (socket, session) => bindTerminalEvents(socket, session.terminals),
+    ...(doctor ? { doctor } : {}),
+    webRoot: webRoot(),
+  });
+
+  let url: string;
+  try {
+    ({ url } = await app.listen(opts.port, opts.host));
+  } catch (e) {
+    console.error(`kindlab serve: cannot listen on ${opts.host}:${opts.port}: ${e instanceof Error ? e.message : String(e)}`);
+    await sessions.dispose();
+    store.close();
+    return 1;
+  }
+  console.log(`kindlab: serving on ${url}  (Ctrl-C to stop)`);
+
+  // SIGHUP re-reads the labs, for authors editing chapters.
+  const reload = () => {
+    void loadCatalogue(opts.labsDir, registry).then(
+      (c) => {
+        catalogue = c;
+        console.log(`kindlab: reloaded ${c.labs.size} lab(s)`);
+      },
+      (e: unknown) => console.error('kindlab: reloading labs failed', e),
+    );
+  };
+  process.on('SIGHUP', reload);
+
+  await new Promise<void>((done) => {
+    const stop = (signal: string) => {
+      process.off('SIGINT', onInt);
+      process.off('SIGTERM', onTerm);
+      console.log(`\nkindlab: ${signal}, shutting down…`);
+      done();
+    };
+    const onInt = () => stop('SIGINT');
+    const onTerm = () => stop('SIGTERM');
+    process.on('SIGINT', onInt);
+    process.on('SIGTERM', onTerm);
+  });
+  process.off('SIGHUP', reload);
+
+  const running = sessions
+    .list()
+    .filter((s) => s.lab.environment.type !== 'local' && s.snapshot().environment === 'ready')
+    .map((s) => `  ${s.lab.id} (${s.lab.environment.type}, session ${s.id})`);
+  await app.close();
+  await sessions.dispose();
+  store.close();
+  if (running.length) {
+    console.log('kindlab: these environments are still running; the next `kindlab serve` adopts them:');
+    for (const r of running) console.log(r);
+    console.log('  remove them with: kindlab env down');
+  }
+  console.log('kindlab: stopped');
+  return 0;
 }

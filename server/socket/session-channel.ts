@@ -8,6 +8,7 @@
 import { z } from 'zod';
 import { allSteps } from '../../common/lab.js';
 import { MAX_ANSWER_LENGTH, type ClientToServerEvents } from '../../common/protocol.js';
+import { SessionRequestError } from '../sessions/session.js';
 import type { AppDeps, AppIo, AppLogger, AppSocket, ServerSession } from '../server.js';
 
 const Id = z.string().min(1).max(200);
@@ -84,12 +85,12 @@ class SessionChannel<S extends ServerSession> {
         else this.socket.emit('client:error', { event, message: error });
       };
       const parsed = schemas[event].safeParse(args[0]);
-      if (!parsed.success) return refuse(`malformed ${event}: ${z.prettifyError(parsed.error).replace(/\n/g, '; ')}`);
+      if (!parsed.success) return refuse(`malformed ${event}: ${describeIssues(parsed.error)}`);
       try {
         const value = await fn(parsed.data as z.infer<(typeof schemas)[E]>);
         ack?.({ ok: true, value });
       } catch (e) {
-        if (e instanceof RequestError) return refuse(e.message);
+        if (e instanceof RequestError || e instanceof SessionRequestError) return refuse(e.message);
         this.logger.error(`kindlab: ${event} failed`, e);
         refuse(`${event} failed: ${e instanceof Error ? e.message : String(e)}`);
       }
@@ -131,4 +132,12 @@ class SessionChannel<S extends ServerSession> {
       }
     }
   }
+}
+
+/** "sessionId: Invalid input: expected string, received number" — field first, one line. */
+function describeIssues(error: z.ZodError): string {
+  return error.issues
+    .slice(0, 3)
+    .map((i) => (i.path.length ? `${i.path.join('.')}: ${i.message}` : i.message))
+    .join('; ');
 }
