@@ -1,0 +1,106 @@
+/**
+ * Helpers for the terminal suites: real shells in a real local environment,
+ * viewers that record what they were sent, and a headless xterm to read the
+ * screen a learner would see.
+ */
+import { readFileSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createRequire } from 'node:module';
+import { LocalEnvironment } from '../../cluster/local/local-environment.js';
+import type { Pty } from '../../cluster/pty.js';
+import type { DurableTerminal, TerminalAttachment } from '../../server/terminals/durable-terminal.js';
+
+// @xterm/headless is CommonJS without named ESM exports.
+const headless = createRequire(import.meta.url)('@xterm/headless') as typeof import('@xterm/headless');
+
+/** Running, not merely a zombie waiting for pid 1 to reap it. */
+export function alive(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2)[0] !== 'Z';
+  } catch {
+    return false;
+  }
+}
+
+export async function waitFor(cond: () => boolean, ms: number, what: string): Promise<void> {
+  const end = Date.now() + ms;
+  while (!cond()) {
+    if (Date.now() > end) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+/** A local environment whose shells are all recorded, so a suite can prove none leaked. */
+export class ShellFactory {
+  readonly pids: number[] = [];
+  private env: LocalEnvironment | undefined;
+  private root = '';
+
+  async setup(): Promise<void> {
+    this.root = await mkdtemp(join(tmpdir(), 'kindlab-term-'));
+    this.env = new LocalEnvironment({ type: 'local' }, { sessionId: 't', labId: 'lab', labFilesDir: join(this.root, 'none'), dataDir: this.root });
+    await this.env.provision();
+  }
+
+  spawn = (size: { cols: number; rows: number }): Pty => {
+    if (!this.env) throw new Error('ShellFactory.setup() first');
+    const pty = this.env.spawnShell('local', size);
+    this.pids.push(pty.pid);
+    return pty;
+  };
+
+  /** Every shell this factory started is gone (after the owner disposed them). */
+  async assertNoneLeft(): Promise<void> {
+    await waitFor(() => this.pids.every((p) => !alive(p)), 3000, `shells ${this.pids.filter(alive).join(', ')} to end`);
+  }
+
+  async teardown(): Promise<void> {
+    for (const p of this.pids) if (alive(p)) process.kill(p, 'SIGKILL');
+    await this.env?.destroy();
+    await rm(this.root, { recursive: true, force: true });
+  }
+}
+
+/** A viewer that records every frame, checks the stream has no gap or overlap, and (optionally) acks. */
+export class RecordingViewer {
+  readonly frames: { seq: number; data: string }[] = [];
+  text = '';
+  /** Seq just past the last byte received. */
+  next = -1;
+  attachment: TerminalAttachment | undefined;
+
+  constructor(private readonly autoAck = true) {}
+
+  output(frame: { seq: number; data: string }): void {
+    if (this.next >= 0 && frame.seq !== this.next) throw new Error(`stream gap/overlap: expected seq ${this.next}, got ${frame.seq}`);
+    this.frames.push(frame);
+    this.text += frame.data;
+    const bytes = Buffer.byteLength(frame.data, 'utf8');
+    this.next = frame.seq + bytes;
+    if (this.autoAck) queueMicrotask(() => this.attachment?.ack(bytes));
+  }
+
+  attach(t: DurableTerminal, fromSeq: number, size?: { cols: number; rows: number }): TerminalAttachment {
+    this.attachment = t.attach(this, fromSeq, size);
+    return this.attachment;
+  }
+
+  async waitFor(re: RegExp, ms = 5000): Promise<void> {
+    await waitFor(() => re.test(this.text), ms, `${re} in terminal output (got …${JSON.stringify(this.text.slice(-200))})`);
+  }
+}
+
+/** What a learner would see after the given output, as trimmed screen lines. */
+export async function screen(output: string, cols = 80, rows = 24): Promise<string[]> {
+  const term = new headless.Terminal({ cols, rows, allowProposedApi: true });
+  await new Promise<void>((resolve) => term.write(output, resolve));
+  const lines: string[] = [];
+  const buf = term.buffer.active;
+  for (let i = buf.viewportY; i < buf.viewportY + rows; i++) lines.push(buf.getLine(i)?.translateToString(true) ?? '');
+  term.dispose();
+  while (lines.length && lines[lines.length - 1] === '') lines.pop();
+  return lines;
+}

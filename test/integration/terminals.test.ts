@@ -1,0 +1,245 @@
+import assert from 'node:assert/strict';
+import { FLOW_HIGH_WATERMARK, OUTPUT_BATCH_MAX_BYTES } from '../../common/protocol.js';
+import { DurableTerminal, type TerminalStatusEvent } from '../../server/terminals/durable-terminal.js';
+import { TerminalHub } from '../../server/terminals/terminal-hub.js';
+import { alive, RecordingViewer, screen, ShellFactory, waitFor } from './terminals-support.js';
+
+/** The end of bash's prompt (`#` as root, as in CI containers). */
+const PROMPT = /[#$] $/;
+
+describe('DurableTerminal with real shells', function () {
+  let shells: ShellFactory;
+  const terminals: DurableTerminal[] = [];
+  const make = (o: Partial<ConstructorParameters<typeof DurableTerminal>[0]> = {}): DurableTerminal => {
+    const t = new DurableTerminal({ name: 'shell', title: 'Shell', spawn: shells.spawn, graceMs: 60_000, ...o });
+    terminals.push(t);
+    return t;
+  };
+
+  beforeEach(async () => {
+    shells = new ShellFactory();
+    await shells.setup();
+  });
+
+  afterEach(async () => {
+    for (const t of terminals.splice(0)) t.dispose();
+    // Integration rule: nothing leaks. Every shell the suite started is gone.
+    await shells.assertNoneLeft();
+    await shells.teardown();
+  });
+
+  it('replays exactly what a detached viewer missed: no byte lost or duplicated', async () => {
+    const t = make();
+    const full = new RecordingViewer();
+    full.attach(t, 0);
+    const a = new RecordingViewer();
+    const first = a.attach(t, 0);
+    assert.equal(first.replayEnd, 0);
+    await a.waitFor(PROMPT);
+    first.detach();
+    const missedFrom = a.next;
+
+    // Deterministic output while A is away: `seq 1 20000` is 108894 bytes, 128894 with the PTY's \r\n.
+    t.write('seq 1 20000; echo "DONE-$((6*7))"\r');
+    await full.waitFor(/DONE-42\r\n[\s\S]*[#$] $/);
+    const again = a.attach(t, missedFrom);
+    assert.equal(again.replayEnd, t.seq);
+    assert.equal(a.text, full.text, 'the viewer that came back has the same stream as the one that never left');
+    let expected = '';
+    for (let i = 1; i <= 20000; i++) expected += `${i}\r\n`;
+    assert.equal(Buffer.byteLength(expected), 128894);
+    const start = a.text.indexOf('\r1\r\n2\r\n') + 1;
+    assert.ok(start > 0);
+    assert.equal(a.text.slice(start, start + expected.length), expected);
+    assert.equal(a.text.slice(start + expected.length, start + expected.length + 9), 'DONE-42\r\n');
+
+    // Live output after the replay continues without a gap (RecordingViewer throws on one).
+    t.write('echo after\r');
+    await a.waitFor(/after\r\n[\s\S]*[#$] $/);
+    const lines = await screen(a.text);
+    const prompt = lines.at(-1) ?? '';
+    assert.match(prompt, /^kindlab:\S+[#$] $/);
+    assert.deepEqual(lines.slice(-3), [`${prompt}echo after`, 'after', prompt]);
+  });
+
+  it('trims the replay buffer on whole chunks and replays from a chunk boundary', async () => {
+    const t = make({ limits: { replayBytes: 10_000 } });
+    const live = new RecordingViewer();
+    live.attach(t, 0);
+    await live.waitFor(PROMPT);
+    // Coloured lines: a cut inside an escape sequence would show up as stray text.
+    t.write('for i in $(seq 1 3000); do printf "\\033[31mline %d\\033[0m\\n" $i; done\r');
+    await live.waitFor(/line 3000\S*\r\n[\s\S]*[#$] $/);
+    assert.ok(t.bufferedSize <= 10_000 + OUTPUT_BATCH_MAX_BYTES, `buffer holds ${t.bufferedSize} bytes`);
+    assert.ok(t.bufferStart > 0, 'old output was trimmed');
+    const chunkStarts = new Set(live.frames.map((f) => f.seq));
+    assert.ok(chunkStarts.has(t.bufferStart), 'the buffer starts where a chunk started');
+
+    const late = new RecordingViewer();
+    late.attach(t, 0);
+    assert.equal(late.frames[0]?.seq, t.bufferStart);
+    const liveSuffix = Buffer.from(live.text, 'utf8').subarray(t.bufferStart).toString('utf8');
+    assert.equal(late.text, liveSuffix);
+    // What the late viewer sees is clean: every visible line is a whole "line N" or the prompt.
+    const seen = await screen(late.text);
+    for (const l of seen.slice(0, -1)) assert.match(l, /^line \d+$/);
+  });
+
+  it('serves two viewers at once, and one leaving does not disturb the other', async () => {
+    const t = make();
+    const a = new RecordingViewer();
+    const b = new RecordingViewer();
+    const ha = a.attach(t, 0);
+    b.attach(t, 0);
+    await a.waitFor(PROMPT);
+    t.write('echo one\r');
+    await b.waitFor(/one\r\n[\s\S]*[#$] $/);
+    await a.waitFor(/one\r\n[\s\S]*[#$] $/);
+    assert.equal(a.text, b.text);
+    ha.detach();
+    t.write('echo two\r');
+    await b.waitFor(/two\r\n[\s\S]*[#$] $/);
+    assert.doesNotMatch(a.text, /two/);
+    assert.equal(t.status, 'live');
+  });
+
+  it('kills the shell after the grace period without viewers, then starts a fresh one on attach', async () => {
+    const t = make({ graceMs: 150 });
+    const events: TerminalStatusEvent[] = [];
+    t.onStatus((e) => events.push(e));
+    const v = new RecordingViewer();
+    const h = v.attach(t, 0);
+    await v.waitFor(PROMPT);
+    const pid = t.pid;
+    assert.ok(pid && alive(pid));
+    h.detach();
+    await waitFor(() => t.status === 'closed', 2000, 'grace expiry');
+    assert.match(t.message ?? '', /without a viewer/);
+    await waitFor(() => !alive(pid), 2000, `shell ${pid} to be gone`);
+
+    const w = new RecordingViewer();
+    w.attach(t, v.next);
+    await w.waitFor(PROMPT);
+    assert.equal(t.status, 'live');
+    assert.notEqual(t.pid, pid);
+    assert.deepEqual(events.map((e) => e.status), ['live', 'closed', 'live']);
+  });
+
+  it('a viewer coming back within the grace period keeps the same shell', async () => {
+    const t = make({ graceMs: 300 });
+    const v = new RecordingViewer();
+    const h = v.attach(t, 0);
+    await v.waitFor(PROMPT);
+    const pid = t.pid;
+    h.detach();
+    await new Promise((r) => setTimeout(r, 100));
+    v.attach(t, v.next);
+    await new Promise((r) => setTimeout(r, 400));
+    assert.equal(t.status, 'live');
+    assert.equal(t.pid, pid);
+  });
+
+  it('reports the exit code when the shell exits, and attaching again starts a new shell', async () => {
+    const t = make();
+    const events: TerminalStatusEvent[] = [];
+    t.onStatus((e) => events.push(e));
+    const v = new RecordingViewer();
+    const h = v.attach(t, 0);
+    await v.waitFor(PROMPT);
+    t.write('exit 3\r');
+    await waitFor(() => t.status === 'closed', 3000, 'shell exit');
+    assert.equal(events.at(-1)?.message, 'shell exited with code 3');
+    assert.equal(t.write('echo lost\r'), false);
+    h.detach();
+    v.attach(t, v.next);
+    await waitFor(() => t.status === 'live', 3000, 'a fresh shell');
+    t.write('echo back\r');
+    await v.waitFor(/back\r\n[\s\S]*[#$] $/);
+  });
+
+  it('pauses the PTY for a viewer that never acks (memory stays bounded), resumes on ack, and Ctrl-C stops `yes`', async function () {
+    const t = make();
+    const slow = new RecordingViewer(false);
+    const h = slow.attach(t, 0);
+    await slow.waitFor(PROMPT);
+    h.ack(slow.next);
+    t.write('yes kindlab\r');
+    await waitFor(() => t.isPaused, 5000, 'flow control to pause the PTY');
+    const pausedAt = t.seq;
+    const rss = process.memoryUsage().rss;
+    await new Promise((r) => setTimeout(r, 500));
+    // node-pty may deliver what it had already read; beyond that, nothing grows.
+    assert.ok(t.seq - pausedAt <= 2 * OUTPUT_BATCH_MAX_BYTES, `output kept flowing while paused: ${t.seq - pausedAt} bytes`);
+    assert.ok(h.unacked <= FLOW_HIGH_WATERMARK + 2 * OUTPUT_BATCH_MAX_BYTES, `unacked ${h.unacked}`);
+    assert.ok(process.memoryUsage().rss - rss < 50 * 1024 * 1024, 'memory grew while paused');
+
+    // The viewer catches up: the PTY resumes and output flows again.
+    h.ack(h.unacked);
+    assert.equal(t.isPaused, false);
+    const resumedAt = t.seq;
+    await waitFor(() => t.seq > resumedAt + OUTPUT_BATCH_MAX_BYTES, 5000, 'output to flow after the ack');
+
+    // Ctrl-C reaches `yes` through the PTY and the prompt comes back.
+    const fast = new RecordingViewer(true);
+    fast.attach(t, t.seq);
+    h.detach(); // a viewer that leaves holds nothing paused
+    assert.equal(t.isPaused, false);
+    t.write('\x03');
+    t.write('echo "stopped-$((1+1))"\r');
+    await fast.waitFor(/stopped-2\r\n[\s\S]*[#$] $/, 10_000);
+    const lines = await screen(fast.text.slice(fast.text.lastIndexOf('^C')));
+    assert.ok(lines.includes('stopped-2'), lines.join('\n'));
+  });
+});
+
+describe('TerminalHub', () => {
+  let shells: ShellFactory;
+  let hub: TerminalHub | undefined;
+
+  beforeEach(async () => {
+    shells = new ShellFactory();
+    await shells.setup();
+  });
+
+  afterEach(async () => {
+    hub?.dispose();
+    await shells.assertNoneLeft();
+    await shells.teardown();
+  });
+
+  it('lists terminals, spawns lazily on first attach, forwards status, and kills everything on dispose', async () => {
+    const spawned: string[] = [];
+    hub = new TerminalHub({
+      specs: [
+        { name: 'shell', target: 'local', title: 'Workstation' },
+        { name: 'second', target: 'local' },
+      ],
+      spawn: (spec, size) => {
+        spawned.push(`${spec.name}@${size.cols}x${size.rows}`);
+        return shells.spawn(size);
+      },
+      graceMs: 60_000,
+    });
+    const statuses: string[] = [];
+    hub.onStatus((s) => statuses.push(`${s.terminal}:${s.status}`));
+    assert.deepEqual(hub.list(), [
+      { name: 'shell', title: 'Workstation', status: 'connecting' },
+      { name: 'second', title: 'second', status: 'connecting' },
+    ]);
+    assert.equal(hub.get('nope'), undefined);
+    assert.deepEqual(spawned, []);
+
+    const v = new RecordingViewer();
+    v.attach(hub.get('second')!, 0, { cols: 120, rows: 40 });
+    await v.waitFor(PROMPT);
+    assert.deepEqual(spawned, ['second@120x40']);
+    assert.deepEqual(statuses, ['second:live']);
+    assert.equal(hub.list()[1]?.status, 'live');
+    hub.get('second')!.write('stty size\r');
+    await v.waitFor(/40 120\r\n/);
+    const pid = hub.get('second')!.pid!;
+    hub.dispose();
+    hub = undefined;
+    await waitFor(() => !alive(pid), 3000, 'the shell to end on dispose');
+  });
+});
