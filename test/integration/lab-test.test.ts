@@ -1,0 +1,147 @@
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { testCommand } from '../../server/cli/test.js';
+
+const repo = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+
+function children(): number[] {
+  try {
+    return execFileSync('pgrep', ['-P', String(process.pid)], { encoding: 'utf8' }).trim().split('\n').filter(Boolean).map(Number);
+  } catch {
+    return [];
+  }
+}
+
+/** Run `kindlab test` in-process, capturing what it prints. */
+async function kindlabTest(args: string[], cwd = repo): Promise<{ code: number; out: string; err: string }> {
+  const out: string[] = [];
+  const err: string[] = [];
+  const code = await testCommand(args, { out: (l) => out.push(l), err: (l) => err.push(l), cwd });
+  return { code, out: out.join('\n'), err: err.join('\n') };
+}
+
+const fence = '```';
+
+describe('kindlab test (real local environments, real labs)', () => {
+  let root: string;
+  const before = children();
+  const tmpBefore = new Set(readdirSync(tmpdir()).filter((n) => n.startsWith('kindlab-test-')));
+
+  beforeEach(async () => {
+    root = await mkdtemp(join(tmpdir(), 'kindlab-labtest-'));
+  });
+  afterEach(async () => {
+    await rm(root, { recursive: true, force: true });
+    assert.deepEqual(children().filter((p) => !before.includes(p)), [], 'a process outlived the test');
+    const left = readdirSync(tmpdir()).filter((n) => n.startsWith('kindlab-test-') && !tmpBefore.has(n));
+    assert.deepEqual(left, [], 'kindlab test left its data dir behind');
+  });
+
+  async function fixture(id: string, chapter: string): Promise<string> {
+    const dir = join(root, id);
+    await mkdir(join(dir, 'chapters'), { recursive: true });
+    await writeFile(join(dir, 'lab.yaml'), `title: ${id}\nsummary: A fixture.\nenvironment:\n  type: local\n`);
+    await writeFile(join(dir, 'chapters', '01.md'), chapter);
+    return dir;
+  }
+
+  it('passes labs/hello-shell end to end and writes JUnit XML', async () => {
+    const junit = join(root, 'junit.xml');
+    const r = await kindlabTest(['labs/hello-shell', '--junit', junit]);
+    assert.equal(r.code, 0, r.out + r.err);
+    assert.match(r.out, /ok\s+create-file\s+fails\s+passes/);
+    assert.match(r.out, /^PASS/m);
+    assert.match(r.err, /Preparing working directory done/);
+    const xml = readFileSync(junit, 'utf8');
+    assert.match(xml, /<testsuite name="hello-shell" tests="\d+" failures="0"/);
+    assert.match(xml, /<testcase classname="hello-shell" name="create-file: Create a file"/);
+  });
+
+  it('reports a check that cannot fail, a solve that fails, a missing solve and an answer that rejects its own value', async () => {
+    const dir = await fixture(
+      'weak',
+      `# Weak\n\n## Always green {#always}\n\n${fence}check\necho "looks fine"\n${fence}\n\n${fence}solve\ntrue\n${fence}\n\n` +
+        `## Broken solve {#broken}\n\n${fence}check\ntest -f done.txt\n${fence}\n\n${fence}solve\necho "disk full" >&2; exit 3\n${fence}\n\n` +
+        `## No solve {#nosolve}\n\n${fence}check\ntest -f never.txt\n${fence}\n\n` +
+        `## Read it {#read}\n\n${fence}answer prompt="Which?" match=prefix min-length=50\necho abc\n${fence}\n\n${fence}solve\ntrue\n${fence}\n\n` +
+        `## Moving target {#moving}\n\n${fence}answer prompt="When?"\ndate +%s%N\n${fence}\n\n${fence}solve\ntrue\n${fence}\n`,
+    );
+    const junit = join(root, 'j.xml');
+    const r = await kindlabTest([dir, '--junit', junit]);
+    assert.equal(r.code, 1, r.out);
+    assert.match(r.out, /FAIL\s+always\s+cannot fail\s+passes/);
+    assert.match(r.out, /check check-1 \(.*01\.md:\d+\) cannot fail: it passed before the solve \("looks fine"\)/);
+    assert.match(r.out, /FAIL\s+broken\s+fails\s+solve failed/);
+    assert.match(r.out, /failed \(exit code 3\): disk full/);
+    assert.match(r.out, /FAIL\s+nosolve\s+fails\s+no solve/);
+    // min-length above the value's length: only the full value can be typed, and it is accepted.
+    assert.match(r.out, /ok\s+read\s+no checks\s+passes/);
+    // An expected value that changes between calls can never be typed right.
+    assert.match(r.out, /FAIL\s+moving\s+no checks\s+fails/);
+    assert.match(r.out, /answer answer-1 \(.*\) rejects its own expected value: That does not match\./);
+    assert.match(r.out, /^FAIL: 4 problem step\(s\)\.$/m);
+    assert.match(readFileSync(junit, 'utf8'), /<failure message="before: cannot fail, after: passes">/);
+  });
+
+  it('--from runs the earlier solves first and tests from the named step', async () => {
+    const dir = await fixture(
+      'chain',
+      `# Chain\n\n## One {#one}\n\n${fence}check\ntest -f a\n${fence}\n\n${fence}solve\ntouch a\n${fence}\n\n` +
+        `## Two {#two}\n\n${fence}check\ntest -f a && test -f b\n${fence}\n\n${fence}solve\ntest -f a && touch b\n${fence}\n`,
+    );
+    const r = await kindlabTest([dir, '--from', 'two']);
+    assert.equal(r.code, 0, r.out);
+    assert.match(r.out, /ok\s+one\s+skipped\s+solved/);
+    assert.match(r.out, /ok\s+two\s+fails\s+passes/);
+    const bad = await kindlabTest([dir, '--from', 'three']);
+    assert.equal(bad.code, 2);
+    assert.match(bad.err, /no step "three" \(steps: one, two\)/);
+  });
+
+  it('--repeat runs fresh environments and names flaky steps', async () => {
+    const counter = join(root, 'runs');
+    // The check reads a counter outside the environment: it passes after the solve only on even runs.
+    const dir = await fixture(
+      'flaky',
+      `# Flaky\n\n## Sometimes {#sometimes}\n\n${fence}check\ntest -f made || exit 1\nn=$(cat ${counter} 2>/dev/null || echo 0)\n[ $((n % 2)) -eq 0 ]\n${fence}\n\n` +
+        `${fence}solve\ntouch made\nn=$(cat ${counter} 2>/dev/null || echo 0); echo $((n + 1)) > ${counter}\n${fence}\n\n` +
+        `## Steady {#steady}\n\n${fence}check\ntest -f made2\n${fence}\n\n${fence}solve\ntouch made2\n${fence}\n`,
+    );
+    const r = await kindlabTest([dir, '--repeat', '2']);
+    assert.equal(r.code, 1, r.out);
+    assert.match(r.out, /Run 1: lab flaky/);
+    assert.match(r.out, /Run 2: lab flaky/);
+    assert.match(r.out, /^Flaky across 2 runs: sometimes$/m);
+    const names = [...r.err.matchAll(/provisioning local environment (\S+)/g)].map((m) => m[1]);
+    assert.equal(new Set(names).size, 2, 'each run gets a fresh environment');
+  });
+
+  it('prints the problems of a broken lab with file:line and exits 1', async () => {
+    const dir = await fixture('broken', `# Broken\n\n## Step {#s}\n\n${fence}check timeout=soon\ntrue\n${fence}\n`);
+    const r = await kindlabTest([dir]);
+    assert.equal(r.code, 1);
+    assert.match(r.err, /01\.md:\d+: error: /);
+    assert.match(r.err, /has errors; fix them first/);
+  });
+
+  it('--keep leaves the environment for inspection', async () => {
+    const dataDir = join(root, 'data');
+    const r = await kindlabTest(['labs/hello-shell', '--from', 'pipes', '--keep', '--data-dir', dataDir]);
+    assert.equal(r.code, 0, r.out);
+    const sessions = readdirSync(join(dataDir, 'sessions'));
+    assert.equal(sessions.length, 1);
+    assert.ok(existsSync(join(dataDir, 'sessions', sessions[0]!, 'work', 'hello.txt')));
+    assert.match(r.err, /kept: kindlab-test-/);
+  });
+
+  it('rejects bad usage with exit 2', async () => {
+    assert.equal((await kindlabTest([])).code, 2);
+    assert.equal((await kindlabTest(['labs/hello-shell', '--repeat', 'zero'])).code, 2);
+    assert.equal((await kindlabTest(['labs/hello-shell', '--bogus'])).code, 2);
+  });
+});
