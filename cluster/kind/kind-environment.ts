@@ -192,12 +192,13 @@ export class KindEnvironment implements Environment {
 
   private async create(started: number, emit: (e: ProgressEvent) => void): Promise<void> {
     const progress = new KindProgress(emit, () => performance.now(), started);
+    const nodeImage = await this.resolveNodeImage((detail) => emit({ stage: 'Creating cluster', status: 'info', atMs: Math.round(performance.now() - started), detail }));
     const timeoutMs = this.options.createTimeoutMs ?? DEFAULT_CREATE_TIMEOUT_MS;
     try {
       await runTool(
         'kind',
         ['create', 'cluster', '--name', this.name, '--config', '-', '--kubeconfig', this.kubeconfigPath],
-        this.tool({ input: kindConfig(this.spec), timeoutMs, onStderrLine: (l) => progress.feed(l) }),
+        this.tool({ input: kindConfig({ ...this.spec, nodeImage }), timeoutMs, onStderrLine: (l) => progress.feed(l) }),
       );
     } catch (e) {
       const stage = progress.failure?.stage ?? progress.runningStage ?? 'Creating cluster';
@@ -217,6 +218,27 @@ export class KindEnvironment implements Environment {
       }
       throw e;
     }
+  }
+
+  /**
+   * The pinned image when Docker resolves it; else its tag when that is here
+   * (after `docker load` a digest reference may not resolve, and kind would try
+   * to pull, which fails offline); else the pinned image, for kind to pull.
+   */
+  private async resolveNodeImage(info: (detail: string) => void): Promise<string> {
+    const pinned = this.spec.nodeImage;
+    const at = pinned.indexOf('@');
+    const tag = at > 0 && /:[^/]+$/.test(pinned.slice(0, at)) ? pinned.slice(0, at) : undefined;
+    if (!tag || (await this.imagePresent(pinned))) return pinned;
+    if (await this.imagePresent(tag)) {
+      info(`using the local ${tag}: ${pinned} does not resolve in this Docker (loaded offline?)`);
+      return tag;
+    }
+    return pinned;
+  }
+
+  private async imagePresent(image: string): Promise<boolean> {
+    return (await tryTool('docker', ['image', 'inspect', '--format', '{{.Id}}', image], this.tool({ timeoutMs: QUICK_MS }))).exitCode === 0;
   }
 
   private async waitForNodes(): Promise<void> {
@@ -241,8 +263,7 @@ export class KindEnvironment implements Environment {
   private async loadImages(emit: (e: ProgressEvent) => void, at: () => number): Promise<number> {
     let loaded = 0;
     for (const image of this.spec.images) {
-      const present = await tryTool('docker', ['image', 'inspect', '--format', '{{.Id}}', image], this.tool({ timeoutMs: QUICK_MS }));
-      if (present.exitCode !== 0) {
+      if (!(await this.imagePresent(image))) {
         emit({ stage: 'Loading images', status: 'info', atMs: at(), detail: `${image} is not in the local Docker; the nodes will pull it (run \`kindlab prepare\` to work offline)` });
         continue;
       }

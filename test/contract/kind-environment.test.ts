@@ -72,10 +72,7 @@ describe('kind environment (contract, fake kind/kubectl/docker on PATH)', functi
     // Only images present locally are loaded; the others are left for the nodes to pull.
     assert.deepEqual(kind.slice(2).map((c) => c.args), [['load', 'docker-image', 'kindlab/http-server:1', '--name', NAME]]);
     const docker = f.calls('docker').map((c) => c.args);
-    assert.deepEqual(docker.slice(0, 2), [
-      ['image', 'inspect', '--format', '{{.Id}}', 'kindlab/http-server:1'],
-      ['image', 'inspect', '--format', '{{.Id}}', 'busybox:1.36'],
-    ]);
+    assert.deepEqual(docker.filter((a) => a[0] === 'image').map((a) => a.at(-1)), [IMAGE, 'kindest/node:v1.34.0', 'kindlab/http-server:1', 'busybox:1.36']);
     assert.ok(docker.some((a) => a[0] === 'cp' && a[2] === `${NAME}-control-plane:/root/lab`), 'lab files copied into the control-plane');
     assert.equal(readFileSync(join(f.dockerRoot, `${NAME}-control-plane`, 'root/lab/pod.yaml'), 'utf8'), 'kind: Pod\n');
     assert.ok(!kind.some((c) => c.args[0] === 'delete'), 'nothing deleted on success');
@@ -97,6 +94,14 @@ describe('kind environment (contract, fake kind/kubectl/docker on PATH)', functi
     for (const e of events.filter((x) => x.status === 'done')) assert.equal(typeof e.ms, 'number', `${e.stage} has a timing`);
     assert.ok(events.some((e) => e.status === 'info' && /busybox:1\.36 is not in the local Docker/.test(e.detail ?? '')));
     assert.equal(env.state, 'ready');
+  });
+
+  it('uses the node image by tag when only the tag is here (loaded offline), so kind does not try to pull', async () => {
+    const { env, events, f } = setup({ FAKE_DOCKER_IMAGES: 'kindest/node:v1.34.0' });
+    assert.equal((await env.provision()).ok, true);
+    const config = parse(f.calls('kind').find((c) => c.args[0] === 'create')?.stdin ?? '') as { nodes: { image: string }[] };
+    assert.deepEqual([...new Set(config.nodes.map((n) => n.image))], ['kindest/node:v1.34.0']);
+    assert.ok(events.some((e) => e.status === 'info' && /using the local kindest\/node:v1\.34\.0/.test(e.detail ?? '')));
   });
 
   it('parses the spinner (TTY) form of kind output into the same stages', async () => {
