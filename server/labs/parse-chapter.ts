@@ -308,7 +308,7 @@ export function parseChapter(source: string, ctx: ChapterContext): { chapter: Pa
       error(d.pos.line + 1, `${d.name} use=${d.attrs.get('use')}: the parameters must be YAML "key: value" lines`);
     } catch (e) {
       const line = e instanceof YAMLParseError && e.linePos ? d.pos.line + e.linePos[0].line : d.pos.line + 1;
-      error(line, `${d.name} use=${d.attrs.get('use')}: bad YAML parameters: ${(e as Error).message.split('\n')[0]}`);
+      error(line, `${d.name} use=${d.attrs.get('use')}: bad YAML parameters: ${(e as Error).message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '')}`);
     }
     return {};
   };
