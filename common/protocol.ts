@@ -2,7 +2,7 @@
  * The socket.io wire protocol between the browser and the server, typed once
  * and used by both ends, plus every limit the two ends share.
  */
-import type { CheckResult, StepState } from './check.js';
+import type { CheckResult, StepState, StepStatus } from './check.js';
 import type { EnvironmentState, ProgressEvent, ProvisionResult, Diagnosis } from './environment.js';
 
 // ---- Limits ---------------------------------------------------------------
@@ -63,6 +63,57 @@ export interface SessionSnapshot {
   readonly steps: readonly StepState[];
 }
 
+// ---- Workshops (instructor-led events; see docs/workshops.md) ------------
+
+/** room:update is sent at most this often (2/s), however fast the room changes. */
+export const ROOM_UPDATE_INTERVAL_MS = 500;
+/** Longest learner display name, after trimming. */
+export const MAX_LEARNER_NAME_LENGTH = 40;
+
+export interface RoomStepProgress {
+  readonly stepId: string;
+  readonly status: StepStatus;
+  readonly attempts: number;
+  readonly failedAttempts: number;
+  readonly updatedAt: number;
+}
+
+export interface RoomSession {
+  readonly sessionId: string;
+  readonly labId: string;
+  readonly environment: EnvironmentState;
+  readonly currentStepId?: string;
+  readonly currentStepSince?: number;
+  readonly steps: readonly RoomStepProgress[];
+  readonly stuck: boolean;
+  readonly stuckReason?: string;
+}
+
+export interface RoomLearner {
+  readonly learnerId: string;
+  readonly name: string;
+  readonly joinedAt: number;
+  readonly lastSeenAt: number;
+  readonly online: boolean;
+  readonly sessions: readonly RoomSession[];
+}
+
+/** What the instructor's room view shows: every learner × lab × step. */
+export interface RoomSnapshot {
+  readonly title: string;
+  readonly code: string;
+  readonly capacity: number;
+  readonly ended?: boolean;
+  readonly labs: readonly { readonly id: string; readonly title: string; readonly steps: readonly { readonly id: string; readonly title: string }[] }[];
+  readonly learners: readonly RoomLearner[];
+  readonly pool: { readonly ready: number; readonly provisioning: number };
+}
+
+/** A frame of a shadowed (read-only) learner terminal. */
+export interface ShadowFrame extends OutputFrame {
+  readonly sessionId: string;
+}
+
 export type Ack<T> = (reply: { ok: true; value: T } | { ok: false; error: string }) => void;
 
 export interface ClientToServerEvents {
@@ -81,6 +132,12 @@ export interface ClientToServerEvents {
   'steps:recheck': (req: Record<string, never>, ack: Ack<readonly StepState[]>) => void;
   /** Run the solves of the given step (and every earlier unsolved step) — "skip to here". */
   'step:solve': (req: { stepId: string }, ack: Ack<readonly StepState[]>) => void;
+  /** Instructor only: the room now (ack), then `room:update` on every change. */
+  'room:subscribe': (req: Record<string, never>, ack: Ack<RoomSnapshot>) => void;
+  /** Instructor only: watch a learner's terminal, read-only; frames arrive as `shadow:output`. */
+  'term:shadow': (req: { sessionId: string; terminal: string; fromSeq: number }, ack: Ack<{ seq: number }>) => void;
+  /** Instructor only: stop watching a learner's terminal. */
+  'term:unshadow': (req: { sessionId: string; terminal: string }) => void;
 }
 
 export interface ServerToClientEvents {
@@ -91,6 +148,12 @@ export interface ServerToClientEvents {
   'step:state': (state: StepState) => void;
   /** A request the server refused (malformed, unknown terminal, ...), in plain words. */
   'client:error': (error: { event: string; message: string }) => void;
+  /** Workshop: the room changed (throttled to ROOM_UPDATE_INTERVAL_MS). */
+  'room:update': (room: RoomSnapshot) => void;
+  /** Workshop: output of a terminal the instructor shadows. */
+  'shadow:output': (frame: ShadowFrame) => void;
+  /** Workshop: the instructor ended the event (learners see the message). */
+  'workshop:ended': (info: { message: string }) => void;
 }
 
 export type { CheckResult, StepState };
