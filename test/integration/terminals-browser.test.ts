@@ -1,0 +1,166 @@
+/**
+ * The browser terminal end to end, in Debian's real Chromium: TerminalTabs
+ * bundled by esbuild, a real socket.io server with the terminal channel, and
+ * real shells. Reads the screen through `window.__kindlab.terminals`.
+ */
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { createServer, type Server as HttpServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { resolve } from 'node:path';
+import { build } from 'esbuild';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { Server } from 'socket.io';
+import type { ClientToServerEvents, ServerToClientEvents } from '../../common/protocol.js';
+import { bindTerminalEvents } from '../../server/terminals/terminal-channel.js';
+import { TerminalHub } from '../../server/terminals/terminal-hub.js';
+import { ShellFactory, waitFor } from './terminals-support.js';
+
+const CHROMIUM = '/usr/bin/chromium';
+const REPO = resolve(import.meta.dirname, '..', '..');
+
+/** The page under test: the real TerminalTabs, nothing else. */
+const HARNESS = `
+import { io } from 'socket.io-client';
+import { TerminalTabs } from './web/terminal/terminal-tabs.ts';
+const socket = io({ transports: ['websocket'], reconnectionDelay: 100, reconnectionDelayMax: 200 });
+window.__sock = socket;
+const terminals = JSON.parse(document.body.dataset.terminals);
+window.__tabs = new TerminalTabs(document.getElementById('terms'), socket, terminals);
+`;
+
+interface Hook {
+  text(name: string): string[];
+  status(name: string): string | undefined;
+  seq(name: string): number | undefined;
+  run(name: string, command: string): void;
+}
+type Win = { __kindlab: { terminals: Hook }; __sock: { io: { engine: { close(): void } } } };
+
+describe('browser terminal in Chromium (TerminalTabs ↔ socket.io ↔ real shells)', function () {
+  this.timeout(60_000);
+  let shells: ShellFactory;
+  let hub: TerminalHub;
+  let http: HttpServer;
+  let io: Server<ClientToServerEvents, ServerToClientEvents>;
+  let browser: Browser;
+  let page: Page;
+  let url: string;
+
+  before(async () => {
+    const bundle = await build({
+      stdin: { contents: HARNESS, resolveDir: REPO, loader: 'ts' },
+      bundle: true,
+      format: 'esm',
+      target: 'es2022',
+      write: false,
+      logLevel: 'silent',
+    });
+    const js = bundle.outputFiles[0]!.text;
+    const css = readFileSync(resolve(REPO, 'node_modules/@xterm/xterm/css/xterm.css'), 'utf8');
+    shells = new ShellFactory();
+    await shells.setup();
+    hub = new TerminalHub({
+      specs: [
+        { name: 'shell', target: 'local', title: 'Workstation' },
+        { name: 'other', target: 'local', title: 'Other' },
+      ],
+      spawn: (_s, size) => shells.spawn(size),
+      graceMs: 60_000,
+    });
+    const html = `<!doctype html><html><head><style>${css} html,body{margin:0;height:100%} #terms{height:480px;width:900px}</style></head>
+<body data-terminals='${JSON.stringify(hub.list())}'><div id="terms"></div><script type="module" src="/app.js"></script></body></html>`;
+    http = createServer((req, res) => {
+      if (req.url === '/app.js') res.writeHead(200, { 'content-type': 'text/javascript' }).end(js);
+      else res.writeHead(200, { 'content-type': 'text/html' }).end(html);
+    });
+    io = new Server(http);
+    io.on('connection', (socket) => {
+      const unbind = bindTerminalEvents(socket, hub);
+      socket.on('disconnect', unbind);
+    });
+    await new Promise<void>((r) => http.listen(0, '127.0.0.1', r));
+    url = `http://127.0.0.1:${(http.address() as AddressInfo).port}/`;
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-gpu'] });
+    page = await browser.newPage();
+    await page.goto(url);
+  });
+
+  after(async () => {
+    await browser?.close();
+    await new Promise<void>((r) => (io ? io.close(() => r()) : r()));
+    hub?.dispose();
+    await shells?.assertNoneLeft();
+    await shells?.teardown();
+  });
+
+  const text = (name = 'shell'): Promise<string> => page.evaluate((n) => (window as unknown as Win).__kindlab.terminals.text(n).join('\n'), name);
+  const status = (name = 'shell'): Promise<string | undefined> => page.evaluate((n) => (window as unknown as Win).__kindlab.terminals.status(n), name);
+  async function waitText(re: RegExp, ms = 10_000): Promise<string> {
+    const end = Date.now() + ms;
+    for (;;) {
+      const t = await text();
+      if (re.test(t)) return t;
+      if (Date.now() > end) throw new Error(`terminal never showed ${re}; it shows:\n${t}`);
+      await page.waitForTimeout(50);
+    }
+  }
+  const count = (t: string, s: string): number => t.split(s).length - 1;
+
+  it('shows the first tab live with a prompt, sized to its pane, and only that shell started', async () => {
+    await waitText(/kindlab:\S+[#$]/);
+    assert.equal(await status(), 'live');
+    assert.equal(await page.locator('.kl-term-tab[data-terminal="shell"]').getAttribute('data-status'), 'live');
+    assert.equal(await page.locator('.kl-term-tab[data-terminal="other"] .kl-term-status').innerText(), 'connecting…');
+    assert.equal(hub.get('other')!.status, 'connecting', 'a tab never shown starts no shell');
+    await page.locator('.kl-term-pane[data-terminal="shell"] .xterm').click();
+    await page.keyboard.type('stty size\n');
+    const t = await waitText(/stty size\n\d+ \d+/);
+    const [rows, cols] = t.match(/stty size\n(\d+) (\d+)/)!.slice(1).map(Number);
+    assert.ok(cols! > 80 && rows! > 15, `fitted to the 900×480 pane: ${cols}×${rows}`);
+  });
+
+  it('run() types a command into the terminal', async () => {
+    await page.evaluate(() => (window as unknown as Win).__kindlab.terminals.run('shell', 'echo "run-$((2+3))"'));
+    await waitText(/^run-5$/m);
+  });
+
+  it('reconnects after a dropped connection and replays only what was missed', async () => {
+    await page.evaluate(() => (window as unknown as Win).__sock.io.engine.close());
+    hub.get('shell')!.write('echo "while-$((1+1))-away"\r');
+    await waitText(/^while-2-away$/m);
+    const t = await text();
+    assert.equal(count(t, '\nrun-5\n'), 1, 'nothing replayed twice');
+    assert.equal(await status(), 'live');
+  });
+
+  it('a full reload replays the buffer into a fresh page, same shell', async () => {
+    const pid = hub.get('shell')!.pid;
+    await page.reload();
+    const t = await waitText(/^while-2-away$/m);
+    assert.equal(count(t, '\nrun-5\n'), 1);
+    assert.equal(hub.get('shell')!.pid, pid);
+    // And typing still works after the replay (input is accepted only once replay is parsed).
+    await page.evaluate(() => (window as unknown as Win).__kindlab.terminals.run('shell', 'echo "after-$((3+4))"'));
+    await waitText(/^after-7$/m);
+  });
+
+  it('streams a large output through flow control without losing the end', async () => {
+    const started = Date.now();
+    // ~1.9 MB of output: several times the high watermark, so the PTY pauses and resumes.
+    await page.evaluate(() => (window as unknown as Win).__kindlab.terminals.run('shell', 'seq 1 300000; echo "flood-$((5*5))-done"'));
+    const t = await waitText(/^flood-25-done$/m, 30_000);
+    const ms = Date.now() - started;
+    assert.match(t, /^300000$/m);
+    const seq = await page.evaluate(() => (window as unknown as Win).__kindlab.terminals.seq('shell'));
+    assert.equal(seq, hub.get('shell')!.seq, 'the browser received every byte the shell wrote');
+    console.log(`      flood: ~1.9 MB in ${ms} ms`);
+  });
+
+  it('shows another tab on click, starting its shell then', async () => {
+    await page.locator('.kl-term-tab[data-terminal="other"]').click();
+    await waitFor(() => hub.get('other')!.status === 'live', 5000, 'the other shell');
+    await page.waitForFunction(() => (window as unknown as Win).__kindlab.terminals.status('other') === 'live');
+    assert.equal(await page.locator('.kl-term-pane[data-terminal="shell"]').isHidden(), true);
+  });
+});
