@@ -1,7 +1,7 @@
 /**
  * `kindlab test` as a library: provision a lab's environment, run its setups,
- * then for every step prove that its checks fail before the solve and pass
- * after it, and that every answer's script or probe yields a value the answer
+ * then for every step prove that it cannot be passed before its solve (a check
+ * fails, or an answer rejects a decoy) and that its checks pass after it, and that every answer's script or probe yields a value the answer
  * comparison accepts. `repeat` runs the whole lab again on fresh environments
  * and names the steps whose outcome changed (flaky).
  */
@@ -164,19 +164,34 @@ async function testStep(step: Step, env: Environment, o: LabTestOptions): Promis
   const started = performance.now();
   const problems: string[] = [];
 
-  // Before the solve: every check must fail (a check that passes now can never tell the learner anything).
+  // Before the solve the step must not be complete: a learner who has done nothing must not pass it.
+  // A check may pass early when it is a precondition (the pod still runs) as long as something else
+  // in the step (another check, or an answer the learner must find) still fails; a step whose every
+  // check passes already, with no answer to give, can never tell the learner anything.
   let before: BeforeOutcome = 'no checks';
-  if (step.checks.length) {
-    const results = await runStepChecks(step, env, o.registry);
+  if (step.checks.length || step.answers.length) {
+    const results = step.checks.length ? await runStepChecks(step, env, o.registry) : [];
+    const early: string[] = [];
     before = 'fails';
     for (const [i, r] of results.entries()) {
       const c = step.checks[i]!;
+      if (r.status === 'passed') early.push(`check ${c.id} (${at(c.pos)}) cannot fail: it passed before the solve ("${r.message}")`);
+      else if (r.status !== 'failed') {
+        before = 'error';
+        problems.push(`check ${c.id} (${at(c.pos)}) did not run cleanly before the solve: ${r.status}: ${r.message}`);
+      }
+    }
+    if (step.answers.length === 0 && results.length > 0 && early.length === results.length) {
+      before = 'cannot fail';
+      problems.push(...early);
+    }
+    // An answer must reject a value nobody would type; one that accepts anything grades nothing.
+    for (const a of step.answers) {
+      const decoy = `kindlab-decoy-${randomBytes(6).toString('hex')}`;
+      const r = await runAnswer(a, decoy, env, o.registry);
       if (r.status === 'passed') {
         before = 'cannot fail';
-        problems.push(`check ${c.id} (${at(c.pos)}) cannot fail: it passed before the solve ("${r.message}")`);
-      } else if (r.status !== 'failed') {
-        if (before === 'fails') before = 'error';
-        problems.push(`check ${c.id} (${at(c.pos)}) did not run cleanly before the solve: ${r.status}: ${r.message}`);
+        problems.push(`answer ${a.id} (${at(a.pos)}) accepts anything: it took "${decoy}"`);
       }
     }
   }

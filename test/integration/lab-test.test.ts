@@ -69,7 +69,8 @@ describe('kindlab test (real local environments, real labs)', () => {
         `## Broken solve {#broken}\n\n${fence}check\ntest -f done.txt\n${fence}\n\n${fence}solve\necho "disk full" >&2; exit 3\n${fence}\n\n` +
         `## No solve {#nosolve}\n\n${fence}check\ntest -f never.txt\n${fence}\n\n` +
         `## Read it {#read}\n\n${fence}answer prompt="Which?" match=prefix min-length=50\necho abc\n${fence}\n\n${fence}solve\ntrue\n${fence}\n\n` +
-        `## Moving target {#moving}\n\n${fence}answer prompt="When?"\ndate +%s%N\n${fence}\n\n${fence}solve\ntrue\n${fence}\n`,
+        `## Moving target {#moving}\n\n${fence}answer prompt="When?"\ndate +%s%N\n${fence}\n\n${fence}solve\ntrue\n${fence}\n\n` +
+        `## Precondition and answer {#precondition}\n\n${fence}check\necho "pod still runs"\n${fence}\n\n${fence}answer prompt="Which?"\necho abc\n${fence}\n\n${fence}solve\ntrue\n${fence}\n`,
     );
     const junit = join(root, 'j.xml');
     const r = await kindlabTest([dir, '--junit', junit]);
@@ -80,9 +81,12 @@ describe('kindlab test (real local environments, real labs)', () => {
     assert.match(r.out, /failed \(exit code 3\): disk full/);
     assert.match(r.out, /FAIL\s+nosolve\s+fails\s+no solve/);
     // min-length above the value's length: only the full value can be typed, and it is accepted.
-    assert.match(r.out, /ok\s+read\s+no checks\s+passes/);
+    // An answer-only step fails before its solve because a decoy value is rejected.
+    assert.match(r.out, /ok\s+read\s+fails\s+passes/);
+    // A check that already passes is fine as a precondition while an answer still grades the step.
+    assert.match(r.out, /ok\s+precondition\s+fails\s+passes/);
     // An expected value that changes between calls can never be typed right.
-    assert.match(r.out, /FAIL\s+moving\s+no checks\s+fails/);
+    assert.match(r.out, /FAIL\s+moving\s+fails\s+fails/);
     assert.match(r.out, /answer answer-1 \(.*\) rejects its own expected value: That does not match\./);
     assert.match(r.out, /^FAIL: 4 problem step\(s\)\.$/m);
     assert.match(readFileSync(junit, 'utf8'), /<failure message="before: cannot fail, after: passes">/);
