@@ -160,7 +160,7 @@ class LabPage {
     const ready = state === 'ready';
     // Shown before the tabs exist, so they can measure their container.
     this.terms.hidden = !ready;
-    if (ready && !this.tabs) this.tabs = new TerminalTabs(this.terms, this.socket, this.terminals);
+    if (ready && !this.tabs) this.tabs = new TerminalTabs(this.terms, this.socket, [...this.terminals]);
     this.setActionsEnabled(ready);
     this.updateWatches();
   }
