@@ -165,6 +165,10 @@ export class DurableTerminal {
     // and the live stream meet exactly at `replayEnd`.
     this.flush();
     if (size) this.size = size;
+    // Start the shell first: when that fails (the environment is not ready),
+    // nothing is left half-attached and the caller gets the error.
+    if (!this.pty) this.start();
+    else if (size) this.pty.resize(size.cols, size.rows);
     const state: ViewerState = { viewer, unacked: 0 };
     const from = fromSeq > this.end || fromSeq < 0 ? 0 : fromSeq;
     for (const frame of this.replayFrom(from)) {
@@ -173,8 +177,6 @@ export class DurableTerminal {
     }
     this.viewers.add(state);
     this.cancelGrace();
-    if (!this.pty) this.start();
-    else if (size) this.pty.resize(size.cols, size.rows);
     this.updateFlow();
     const replayEnd = this.end;
     let detached = false;

@@ -87,16 +87,26 @@ export function bindTerminalEvents(socket: KindlabSocket, hub: TerminalHub): () 
     // The reply goes out before the replay, so the client knows where the replay ends before the frames arrive.
     let replayEnd = -1;
     const queued: { seq: number; data: string }[] = [];
-    const attachment = terminal.attach(
-      {
-        output: (frame) => {
-          if (replayEnd < 0) queued.push(frame);
-          else socket.emit('term:output', { terminal: req.terminal, seq: frame.seq, data: frame.data });
+    let attachment: TerminalAttachment;
+    try {
+      attachment = terminal.attach(
+        {
+          output: (frame) => {
+            if (replayEnd < 0) queued.push(frame);
+            else socket.emit('term:output', { terminal: req.terminal, seq: frame.seq, data: frame.data });
+          },
         },
-      },
-      req.fromSeq,
-      clampSize(req),
-    );
+        req.fromSeq,
+        clampSize(req),
+      );
+    } catch (e) {
+      // The shell could not start (e.g. the environment is not ready yet): say so, keep the socket.
+      attachments.delete(req.terminal);
+      const message = `terminal "${req.terminal}" could not start: ${e instanceof Error ? e.message : String(e)}`;
+      refuse('term:attach', message);
+      reply?.({ ok: false, error: message });
+      return;
+    }
     attachments.set(req.terminal, attachment);
     replayEnd = attachment.replayEnd;
     reply?.({ ok: true, value: { seq: replayEnd } });

@@ -17,11 +17,17 @@ describe('terminal channel over a real socket.io server (127.0.0.1)', function (
   let io: Server<ClientToServerEvents, ServerToClientEvents>;
   let url: string;
   const clients: Client[] = [];
+  let notReady = false;
 
   beforeEach(async () => {
     shells = new ShellFactory();
     await shells.setup();
-    hub = new TerminalHub({ specs: [{ name: 'shell', target: 'local' }], spawn: (_s, size) => shells.spawn(size), graceMs: 60_000 });
+    hub = new TerminalHub({ specs: [{ name: 'shell', target: 'local' }], spawn: (_s, size) => {
+        if (notReady) throw new Error('the environment is not ready yet');
+        return shells.spawn(size);
+      },
+      graceMs: 60_000,
+    });
     http = createServer();
     io = new Server(http);
     io.on('connection', (socket) => {
@@ -128,6 +134,21 @@ describe('terminal channel over a real socket.io server (127.0.0.1)', function (
     c.emit('term:input', { terminal: 'shell', data: 'stty size; echo "ok-$((1+1))"\r' });
     await waitFor(() => /24 80\r\nok-2\r\n/.test(c.out()), 5000, 'the shell to still answer');
     assert.doesNotMatch(c.out(), /echo hi/);
+  });
+
+  it('answers an attach whose shell cannot start with the reason, and a later attach works', async () => {
+    const c = await client();
+    notReady = true;
+    try {
+      const r = await attach(c, { terminal: 'shell', fromSeq: 0, cols: 80, rows: 24 });
+      assert.deepEqual(r, { ok: false, error: 'terminal "shell" could not start: the environment is not ready yet' });
+      assert.equal(c.errors.length, 1);
+    } finally {
+      notReady = false;
+    }
+    assert.ok((await attach(c, { terminal: 'shell', fromSeq: 0, cols: 80, rows: 24 })).ok);
+    c.emit('term:input', { terminal: 'shell', data: 'echo "up-$((4*4))"\r' });
+    await waitFor(() => /up-16\r\n/.test(c.out()), 5000, 'the shell');
   });
 
   it('clamps a tiny but valid size to the minimum', async () => {
