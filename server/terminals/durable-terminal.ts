@@ -73,6 +73,9 @@ const DEFAULT_LIMITS: TerminalLimits = {
   lowWatermark: FLOW_LOW_WATERMARK,
 };
 
+/** How long a shell gets to end after SIGHUP before it is SIGKILLed. */
+const HANGUP_GRACE_MS = 1000;
+
 /** Used until a viewer tells us its size. */
 const DEFAULT_SIZE: TerminalSize = { cols: 80, rows: 24 };
 
@@ -326,6 +329,13 @@ export class DurableTerminal {
     // interactive, so SIGHUP is what ends it (and its jobs) like a closed window.
     pty.resume();
     pty.kill('SIGHUP');
+    // A shell that ignores hangups (`trap '' HUP`) is killed for good shortly after.
+    let exited = false;
+    const sub = pty.onExit(() => (exited = true));
+    setTimeout(() => {
+      sub.dispose();
+      if (!exited) pty.kill('SIGKILL');
+    }, HANGUP_GRACE_MS).unref();
   }
 
   private detachPty(): void {

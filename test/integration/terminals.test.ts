@@ -125,6 +125,19 @@ describe('DurableTerminal with real shells', function () {
     assert.deepEqual(events.map((e) => e.status), ['live', 'closed', 'live']);
   });
 
+  it('kills a shell that ignores SIGHUP when its grace period ends', async () => {
+    const t = make({ graceMs: 100 });
+    const v = new RecordingViewer();
+    const h = v.attach(t, 0);
+    await v.waitFor(PROMPT);
+    t.write("trap '' HUP; echo trapped\r");
+    await v.waitFor(/^trapped\r\n/m);
+    const pid = t.pid!;
+    h.detach();
+    await waitFor(() => t.status === 'closed', 2000, 'grace expiry');
+    await waitFor(() => !alive(pid), 3000, `shell ${pid} to be killed`);
+  });
+
   it('a viewer coming back within the grace period keeps the same shell', async () => {
     const t = make({ graceMs: 300 });
     const v = new RecordingViewer();
