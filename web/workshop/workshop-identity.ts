@@ -1,0 +1,39 @@
+/**
+ * Learner pages in workshop mode: who is signed in (in the top bar) and, once
+ * the instructor ends the event, a plain "the workshop has ended" state over
+ * the page. Outside workshop mode it does nothing.
+ */
+import { io } from 'socket.io-client';
+import { fill, h } from '../dom.js';
+import type { RoomSocket } from './shadow-socket.js';
+import { workshopApi, type Me } from './workshop-api.js';
+
+const ENDED_MESSAGE = 'The workshop has ended. Thank you for taking part! Your environment has been removed; your progress was kept for the instructor.';
+
+/** Add the learner's name to the page and watch for the end of the event. */
+export async function showWorkshopIdentity(root: HTMLElement): Promise<void> {
+  let me: Me;
+  try {
+    me = await workshopApi.me();
+  } catch {
+    return; // not a workshop, or not a learner (the server redirects those to /join)
+  }
+  root.classList.add('kl-workshop');
+  const bar = root.querySelector('.kl-topbar');
+  bar?.append(h('span', { class: 'kl-learner-chip', title: 'You are signed in to this workshop as' }, h('span', { 'aria-hidden': 'true' }, '👤 '), me.name));
+
+  // Its own socket: the page's socket belongs to the page; this one only listens.
+  const socket: RoomSocket = io({ transports: ['websocket'] });
+  socket.on('workshop:ended', (info) => {
+    showEnded(root, info.message || ENDED_MESSAGE);
+    socket.close();
+  });
+}
+
+export function showEnded(root: HTMLElement, message: string): void {
+  if (root.querySelector('.kl-ended')) return;
+  root.classList.add('kl-workshop--ended');
+  const overlay = h('div', { class: 'kl-ended', role: 'alertdialog', 'aria-modal': 'true', 'aria-labelledby': 'kl-ended-title' });
+  fill(overlay, h('div', { class: 'kl-ended-card' }, h('p', { class: 'kl-join-kicker' }, 'Workshop'), h('h1', { id: 'kl-ended-title' }, 'The workshop has ended'), h('p', {}, message)));
+  root.append(overlay);
+}
