@@ -6,11 +6,10 @@
  */
 import { ApiError } from '../api.js';
 import { topbar } from '../catalogue-page.js';
+import { MAX_LEARNER_NAME_LENGTH as MAX_NAME_LENGTH } from '../../common/protocol.js';
 import { fill, h } from '../dom.js';
 import { workshopApi, type JoinReply, type WorkshopInfo } from './workshop-api.js';
 
-/** Mirrors the server's rule (1–40 characters once trimmed); the server decides. */
-const MAX_NAME_LENGTH = 40;
 /** How long the Copy button says "Copied". */
 const COPIED_FEEDBACK_MS = 1500;
 
@@ -76,7 +75,7 @@ class JoinPage {
       code,
       h('label', { for: 'kl-join-name' }, 'Your name'),
       name,
-      h('p', { class: 'kl-join-hint' }, 'Your name is shown to the instructor and nobody else. Up to 40 characters.'),
+      h('p', { class: 'kl-join-hint' }, `Your name is shown to the instructor and nobody else. Up to ${MAX_NAME_LENGTH} characters.`),
       this.error,
       submit,
     );
@@ -142,16 +141,16 @@ function joinError(e: unknown): string {
   const said = typeof e.body.error === 'string' ? e.body.error : undefined;
   switch (e.status) {
     case 400:
-      return said ?? 'That name cannot be used: use 1 to 40 characters of plain text.';
+      return said ?? `That name cannot be used: use 1 to ${MAX_NAME_LENGTH} characters of plain text.`;
     case 401:
     case 403:
-      return 'That event code is not right. Check it with your instructor (letters and digits, case does not matter).';
+      return said ?? 'That event code is not right; check it with your instructor.';
     case 409:
       return said ?? 'This workshop is full.';
     case 410:
       return said ?? 'This workshop has ended.';
     case 429:
-      return 'Too many attempts from here. Wait a minute, then try again.';
+      return said ?? 'Too many attempts from here. Wait a minute, then try again.';
     default:
       return said ?? `The workshop could not take you in (${e.status}).`;
   }

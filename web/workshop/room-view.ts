@@ -188,7 +188,7 @@ export class RoomView {
       ...steps.map((st, i) => h('th', { scope: 'col', class: 'kl-col-step', title: st.title }, h('span', { class: 'kl-step-num' }, String(i + 1)), h('span', { class: 'kl-step-name' }, st.title))),
       h('th', { scope: 'col', class: 'kl-col-num' }, 'Done'),
       h('th', { scope: 'col', class: 'kl-col-current' }, 'On step for'),
-      h('th', { scope: 'col', class: 'kl-col-num', title: 'Failed checks on the current step (whole lab)' }, 'Failed'),
+      h('th', { scope: 'col', class: 'kl-col-num', title: 'Failed checks on the current step, of all failed checks in this lab' }, 'Failed'),
       h('th', { scope: 'col', class: 'kl-col-flag' }, 'Needs help?'),
     );
     const body = rows.map((r) => this.row(r, steps, r.learnerId === selected));
@@ -236,7 +236,7 @@ export class RoomView {
       ),
       h('td', { class: 'kl-col-num kl-done' }, `${r.passed}/${r.cells.length}`),
       h('td', { class: 'kl-col-current' }, current ? h('span', { class: 'kl-current-step', title: current.title }, `${currentIndex + 1}. ${current.title}`) : h('span', { class: 'kl-muted' }, r.session ? '—' : ''), current ? ' ' : null, current ? since : null),
-      h('td', { class: 'kl-col-num kl-failed' }, r.session ? h('span', {}, h('strong', {}, String(r.failedOnCurrent)), h('span', { class: 'kl-muted' }, ` (${r.failedTotal})`)) : ''),
+      h('td', { class: 'kl-col-num kl-failed' }, !r.session ? '' : r.failedTotal === 0 ? h('span', { class: 'kl-muted' }, '0') : h('span', {}, h('strong', {}, String(r.failedOnCurrent)), h('span', { class: 'kl-muted' }, ` of ${r.failedTotal}`))),
       h('td', { class: 'kl-col-flag' }, r.stuck ? h('span', { class: 'kl-stuck-flag', title: r.stuckReason ?? 'stuck' }, '⚑ STUCK', r.stuckReason ? h('span', { class: 'kl-stuck-reason' }, r.stuckReason) : null) : r.online ? '' : h('span', { class: 'kl-muted kl-last-seen', 'data-seen': r.lastSeenAt }, '')),
     );
   }

@@ -42,7 +42,7 @@ export class ShadowPanel {
     this.element = h(
       'aside',
       { class: 'kl-shadow', 'aria-label': 'Learner terminal (read-only)', hidden: true },
-      h('header', { class: 'kl-shadow-head' }, h('div', {}, h('span', { class: 'kl-readonly-badge' }, '👁 READ-ONLY'), this.heading), close),
+      h('header', { class: 'kl-shadow-head' }, h('div', {}, h('span', { class: 'kl-readonly-badge' }, 'READ-ONLY'), this.heading), close),
       this.note,
       this.body,
     );

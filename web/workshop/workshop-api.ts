@@ -21,7 +21,8 @@ export interface JoinReply {
 export interface Me {
   readonly learnerId: string;
   readonly name: string;
-  readonly labs?: readonly { id: string; title: string }[] | readonly string[];
+  readonly labs?: readonly { id: string; title: string }[];
+  readonly ended?: boolean;
 }
 
 async function request<T>(method: 'GET' | 'POST', path: string, body?: unknown): Promise<T> {

@@ -20,8 +20,9 @@ export async function showWorkshopIdentity(root: HTMLElement): Promise<void> {
   }
   root.classList.add('kl-workshop');
   const bar = root.querySelector('.kl-topbar');
-  bar?.append(h('span', { class: 'kl-learner-chip', title: 'You are signed in to this workshop as' }, h('span', { 'aria-hidden': 'true' }, '👤 '), me.name));
+  bar?.append(h('span', { class: 'kl-learner-chip', title: 'You are signed in to this workshop as' }, h('span', { class: 'kl-muted' }, 'Signed in as '), me.name));
 
+  if (me.ended) return showEnded(root, ENDED_MESSAGE);
   // Its own socket: the page's socket belongs to the page; this one only listens.
   const socket: RoomSocket = io({ transports: ['websocket'] });
   socket.on('workshop:ended', (info) => {
