@@ -28,7 +28,7 @@ export const LOCAL_TARGET = 'local';
  * Prompt: green "kindlab", blue working directory. The \[ \] pairs tell
  * readline the escapes take no columns, so line editing stays aligned.
  */
-const FRIENDLY_PS1 = '\\[\\e[1;32m\\]kindlab\\[\\e[0m\\]:\\[\\e[1;34m\\]\\w\\[\\e[0m\\]\\$ ';
+const FRIENDLY_PS1 = '\\[\\e[1;32m\\]kindlab\\[\\e[0m\\]:\\[\\e[1;34m\\]\\W\\[\\e[0m\\]\\$ ';
 
 /** Output kept per stream of an exec; a runaway script must not exhaust memory. */
 const MAX_EXEC_OUTPUT_BYTES = 4 * 1024 * 1024;

@@ -10,7 +10,7 @@ import { execFileSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { build } from 'esbuild';
+import { build, stop as stopEsbuild } from 'esbuild';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { createEnvironment } from '../../cluster/create-environment.js';
 import { createApp, type App } from '../../server/server.js';
@@ -68,6 +68,7 @@ describe('learner flow in Chromium (browser)', function () {
     // Bundle the current web/ source, so the test never runs a stale dist/.
     const webRoot = join(dir, 'web');
     await build({ entryPoints: { app: join(REPO, 'web', 'main.ts') }, bundle: true, format: 'esm', target: 'es2022', outdir: webRoot, logLevel: 'error' });
+    await stopEsbuild(); // its service process would otherwise outlive the test
     cpSync(join(REPO, 'node_modules', '@xterm', 'xterm', 'css', 'xterm.css'), join(webRoot, 'xterm.css'));
     cpSync(join(REPO, 'web', 'styles.css'), join(webRoot, 'styles.css'));
 

@@ -113,7 +113,7 @@ describe('browser terminal in Chromium (TerminalTabs ↔ socket.io ↔ real shel
     assert.equal(await page.locator('.kl-term-tab[data-terminal="shell"]').getAttribute('data-status'), 'live');
     assert.equal(await page.locator('.kl-term-tab[data-terminal="other"] .kl-term-status').innerText(), 'connecting…');
     assert.equal(hub.get('other')!.status, 'connecting', 'a tab never shown starts no shell');
-    await page.locator('.kl-term-pane[data-terminal="shell"] .xterm').click();
+    await page.locator('.kl-tabpane[data-terminal="shell"] .xterm').click();
     await page.keyboard.type('stty size\n');
     const t = await waitText(/stty size\n\d+ \d+/);
     const [rows, cols] = t.match(/stty size\n(\d+) (\d+)/)!.slice(1).map(Number);
@@ -161,6 +161,6 @@ describe('browser terminal in Chromium (TerminalTabs ↔ socket.io ↔ real shel
     await page.locator('.kl-term-tab[data-terminal="other"]').click();
     await waitFor(() => hub.get('other')!.status === 'live', 5000, 'the other shell');
     await page.waitForFunction(() => (window as unknown as Win).__kindlab.terminals.status('other') === 'live');
-    assert.equal(await page.locator('.kl-term-pane[data-terminal="shell"]').isHidden(), true);
+    assert.equal(await page.locator('.kl-tabpane[data-terminal="shell"]').isHidden(), true);
   });
 });

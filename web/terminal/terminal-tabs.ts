@@ -35,9 +35,9 @@ const STYLE = `
 .kl-term-tab[data-status="connecting"] .kl-term-dot, .kl-term-tab[data-status="reconnecting"] .kl-term-dot { background: #d29922; }
 .kl-term-tab[data-status="closed"] .kl-term-dot { background: #f85149; }
 .kl-term-status { font-size: 0.8em; opacity: 0.7; }
-.kl-term-panes { position: relative; flex: 1; min-height: 0; }
-.kl-term-pane { position: absolute; inset: 0; padding: 4px; }
-.kl-term-pane[hidden] { display: none; }
+.kl-tabpanes { position: relative; flex: 1; min-height: 0; }
+.kl-tabpane { position: absolute; inset: 0; padding: 4px; }
+.kl-tabpane[hidden] { display: none; }
 `;
 
 interface Tab {
@@ -64,7 +64,7 @@ export class TerminalTabs {
     this.root.className = 'kl-term';
     const bar = el(this.root, 'div', 'kl-term-tabs');
     bar.setAttribute('role', 'tablist');
-    const panes = el(this.root, 'div', 'kl-term-panes');
+    const panes = el(this.root, 'div', 'kl-tabpanes');
     container.append(this.root);
 
     for (const info of terminals) {
@@ -75,7 +75,7 @@ export class TerminalTabs {
       el(button, 'span', 'kl-term-dot');
       el(button, 'span', 'kl-term-title').textContent = info.title;
       const statusText = el(button, 'span', 'kl-term-status');
-      const pane = el(panes, 'div', 'kl-term-pane');
+      const pane = el(panes, 'div', 'kl-tabpane');
       pane.dataset.terminal = info.name;
       pane.setAttribute('role', 'tabpanel');
       pane.hidden = true;
