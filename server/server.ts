@@ -18,6 +18,8 @@ import { apiRouter } from './http/api-router.js';
 import { pageRouter } from './http/page-router.js';
 import { errorHandler, notFound } from './http/errors.js';
 import { attachSessionChannel } from './socket/session-channel.js';
+import type { Workshop } from './workshop/workshop.js';
+import { workshopRoutes } from './workshop/workshop-routes.js';
 
 export type AppIo = IoServer<ClientToServerEvents, ServerToClientEvents>;
 export type AppSocket = Socket<ClientToServerEvents, ServerToClientEvents>;
@@ -54,6 +56,15 @@ export interface AppLogger {
   error(message: string, error?: unknown): void;
 }
 
+/** Workshop mode: learners with tokens, each kept to their own sessions; see server/workshop/. */
+export interface WorkshopDeps<S extends ServerSession> {
+  readonly workshop: Workshop;
+  /** The learner's session for a lab (their own, a pre-warmed seat, or a new one). */
+  openSession(labId: string, learnerId: string): Promise<S>;
+  /** Presence, the room view and shadowing on the socket server; returns the detacher. */
+  attachSockets(io: AppIo): () => void;
+}
+
 export interface AppDeps<S extends ServerSession> {
   /** The labs as currently loaded (called per request, so a reload shows up). */
   catalogue(): Catalogue;
@@ -65,6 +76,8 @@ export interface AppDeps<S extends ServerSession> {
   /** Folder of the built browser bundle (dist/web). */
   webRoot: string;
   logger?: AppLogger;
+  /** Present in workshop mode (`kindlab serve --workshop`). */
+  workshop?: WorkshopDeps<S>;
 }
 
 export interface App {
@@ -83,6 +96,7 @@ const consoleLogger: AppLogger = {
 export function createApp<S extends ServerSession>(deps: AppDeps<S>): App {
   const logger = deps.logger ?? consoleLogger;
   const guard = new HostGuard();
+  if (deps.workshop) guard.openToNetwork();
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
@@ -93,6 +107,7 @@ export function createApp<S extends ServerSession>(deps: AppDeps<S>): App {
     res.status(421).type('text/plain').send('kindlab: this server only answers requests addressed to its own loopback address.\n');
   });
   app.use(securityHeaders);
+  if (deps.workshop) app.use(workshopRoutes(deps.workshop.workshop));
   app.use('/assets', express.static(deps.webRoot, { index: false, fallthrough: true }));
   app.use('/api', apiRouter(deps, logger));
   app.use(pageRouter(deps));
@@ -111,6 +126,7 @@ export function createApp<S extends ServerSession>(deps: AppDeps<S>): App {
     },
   });
   attachSessionChannel(io, deps, logger);
+  const detachWorkshop = deps.workshop?.attachSockets(io);
 
   return {
     app,
@@ -130,6 +146,7 @@ export function createApp<S extends ServerSession>(deps: AppDeps<S>): App {
       });
     },
     async close() {
+      detachWorkshop?.();
       io.disconnectSockets(true);
       await new Promise<void>((resolve) => {
         io.close(() => resolve());

@@ -16,14 +16,23 @@ import { createBuiltinRegistry } from '../checks/registry.js';
 import { SqliteStore } from '../store/sqlite-store.js';
 import { SessionManager } from '../sessions/session-manager.js';
 import { bindTerminalEvents } from '../terminals/terminal-channel.js';
+import { parseDuration } from '../workshop/duration.js';
+import { loadWorkshopConfig } from '../workshop/workshop-config.js';
+import { Workshop } from '../workshop/workshop.js';
+import { workshopDeps } from '../workshop/workshop-deps.js';
+import { plausibleToken } from '../workshop/tokens.js';
 
 const USAGE = `usage: kindlab serve [--port 4173] [--host 127.0.0.1] [--labs ./labs] [--data-dir ./.kindlab] [--terminal-grace 15m]
+                     [--workshop workshop.yaml [--instructor-token T]]
 
   --port            TCP port (0 picks a free one)
   --host            loopback address to bind (127.0.0.1, ::1 or localhost)
   --labs            folder of labs
   --data-dir        where sessions, progress and environment state are kept
-  --terminal-grace  how long a terminal nobody watches keeps its shell (e.g. 90s, 15m, 1h)`;
+  --terminal-grace  how long a terminal nobody watches keeps its shell (e.g. 90s, 15m, 1h)
+  --workshop        run an instructor-led event from this file (see docs/workshops.md);
+                    only then may --host be a network address (e.g. 0.0.0.0)
+  --instructor-token  set the instructor token instead of generating one`;
 
 export interface ServeOptions {
   readonly port: number;
@@ -31,17 +40,13 @@ export interface ServeOptions {
   readonly labsDir: string;
   readonly dataDir: string;
   readonly terminalGraceMs: number;
+  readonly workshopFile?: string;
+  readonly instructorToken?: string;
 }
 
-/** Parse `500ms`, `10s`, `15m`, `1h`; undefined when malformed. */
-export function parseDuration(text: string): number | undefined {
-  const m = /^(\d+(?:\.\d+)?)(ms|s|m|h)$/.exec(text.trim());
-  if (!m) return undefined;
-  const unit = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[m[2] as 'ms' | 's' | 'm' | 'h'];
-  return Math.round(Number(m[1]) * unit);
-}
+export { parseDuration };
 
-/** Loopback only until workshop mode (with its tokens) exists. */
+/** Loopback unless in workshop mode (where every route needs a token). */
 export function isLoopbackHost(host: string): boolean {
   return host === 'localhost' || host === '::1' || /^127(\.\d{1,3}){3}$/.test(host);
 }
@@ -58,6 +63,8 @@ export function parseServeArgs(args: string[]): ServeOptions | { error: string }
         labs: { type: 'string', default: './labs' },
         'data-dir': { type: 'string', default: './.kindlab' },
         'terminal-grace': { type: 'string', default: `${DEFAULT_TERMINAL_GRACE_MS / 60_000}m` },
+        workshop: { type: 'string' },
+        'instructor-token': { type: 'string' },
         help: { type: 'boolean', short: 'h', default: false },
       },
       allowPositionals: false,
@@ -69,12 +76,24 @@ export function parseServeArgs(args: string[]): ServeOptions | { error: string }
   if (values.help) return 'help';
   const port = Number(values.port);
   if (!Number.isInteger(port) || port < 0 || port > 65535) return { error: `--port must be a whole number from 0 to 65535, got "${values.port}"` };
-  if (!isLoopbackHost(values.host)) {
-    return { error: `--host must be a loopback address (127.0.0.1, ::1 or localhost), got "${values.host}": kindlab serves shells, and serving them to the network needs workshop mode, which is not built yet` };
+  if (!isLoopbackHost(values.host) && values.workshop === undefined) {
+    return { error: `--host must be a loopback address (127.0.0.1, ::1 or localhost), got "${values.host}": kindlab serves shells, and only workshop mode (--workshop, where everyone needs a token) may serve them to the network` };
+  }
+  if (values['instructor-token'] !== undefined && values.workshop === undefined) return { error: '--instructor-token only makes sense with --workshop' };
+  if (values['instructor-token'] !== undefined && !plausibleToken(values['instructor-token'])) {
+    return { error: '--instructor-token must be 16 to 128 characters of A-Z, a-z, 0-9, - and _' };
   }
   const grace = parseDuration(values['terminal-grace']);
   if (grace === undefined) return { error: `--terminal-grace must be a duration such as 90s, 15m or 1h, got "${values['terminal-grace']}"` };
-  return { port, host: values.host, labsDir: resolve(values.labs), dataDir: resolve(values['data-dir']), terminalGraceMs: grace };
+  return {
+    port,
+    host: values.host,
+    labsDir: resolve(values.labs),
+    dataDir: resolve(values['data-dir']),
+    terminalGraceMs: grace,
+    ...(values.workshop !== undefined ? { workshopFile: resolve(values.workshop) } : {}),
+    ...(values['instructor-token'] !== undefined ? { instructorToken: values['instructor-token'] } : {}),
+  };
 }
 
 /** dist/web, found from this file whether it runs from dist/server/cli or from source through tsx. */
@@ -131,6 +150,15 @@ export async function run(args: string[]): Promise<number> {
     return 2;
   }
   const opts = parsed;
+  let workshopConfig;
+  if (opts.workshopFile) {
+    const r = await loadWorkshopConfig(opts.workshopFile);
+    if (!r.ok) {
+      for (const p of r.problems) console.error(`${p.file}:${p.line}: ${p.message}`);
+      return 2;
+    }
+    workshopConfig = r.config;
+  }
   mkdirSync(opts.dataDir, { recursive: true });
 
   const registry = createBuiltinRegistry();
@@ -150,12 +178,36 @@ export async function run(args: string[]): Promise<number> {
     terminalGraceMs: opts.terminalGraceMs,
     ...(doctor ? { diagnose: doctor } : {}),
   });
+  let workshop: Workshop | undefined;
+  if (workshopConfig) {
+    const missing = workshopConfig.labs.filter((id) => !catalogue.labs.has(id));
+    if (missing.length) {
+      console.error(`kindlab serve: ${opts.workshopFile}: lab(s) ${missing.join(', ')} not found (or broken) in ${opts.labsDir}`);
+      await sessions.dispose();
+      store.close();
+      return 2;
+    }
+    workshop = new Workshop({
+      config: workshopConfig,
+      store,
+      sessions,
+      labs: () => catalogue.labs,
+      ...(opts.instructorToken ? { instructorToken: opts.instructorToken } : {}),
+      log: (m) => console.log(m),
+    });
+    const { prewarm } = workshopConfig;
+    if (prewarm.initial) console.log(`kindlab: pre-warming ${prewarm.initial} environment(s) of ${workshopConfig.labs[0]} before the doors open…`);
+    const { restored, prewarmMs } = await workshop.start();
+    if (restored) console.log(`kindlab: restored ${restored} learner session(s) from the store`);
+    if (prewarm.initial) console.log(`kindlab: pre-warmed in ${(prewarmMs / 1000).toFixed(1)} s`);
+  }
   const app = createApp({
     catalogue: () => catalogue,
     sessions,
     bindTerminals: (socket, session) => bindTerminalEvents(socket, session.terminals),
     ...(doctor ? { doctor } : {}),
     webRoot: webRoot(),
+    ...(workshop ? { workshop: workshopDeps(workshop, sessions) } : {}),
   });
 
   let url: string;
@@ -168,6 +220,11 @@ export async function run(args: string[]): Promise<number> {
     return 1;
   }
   console.log(`kindlab: serving on ${url}  (Ctrl-C to stop)`);
+  if (workshop) {
+    console.log(`kindlab: workshop "${workshop.title}" — learners join at ${url}join with the code ${workshop.code}`);
+    if (workshop.newInstructorToken) console.log(`kindlab: instructor: ${url}instructor#token=${workshop.newInstructorToken}  (shown once; keep it private)`);
+    else console.log('kindlab: instructor: use the token printed at the first start (or restart with --instructor-token)');
+  }
 
   // SIGHUP re-reads the labs, for authors editing chapters.
   const reload = () => {
@@ -199,6 +256,7 @@ export async function run(args: string[]): Promise<number> {
     .list()
     .filter((s) => s.lab.environment.type !== 'local' && s.snapshot().environment === 'ready')
     .map((s) => `  ${s.lab.id} (${s.lab.environment.type}, session ${s.id})`);
+  workshop?.dispose();
   await app.close();
   await sessions.dispose();
   store.close();

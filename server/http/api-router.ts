@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { allSteps, type Lab } from '../../common/lab.js';
 import type { AppDeps, AppLogger, ServerSession } from '../server.js';
 import { HttpError } from './errors.js';
+import { requireLearner } from '../workshop/workshop-routes.js';
 
 /** Lab ids are folder names; session ids come from the store. Both stay short and plain. */
 const Id = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/);
@@ -47,25 +48,43 @@ export function apiRouter<S extends ServerSession>(deps: AppDeps<S>, logger: App
   const r = Router();
   r.use(express.json({ limit: '16kb' }));
 
+  const ws = deps.workshop;
+  /** In workshop mode only the event's labs exist, as far as anyone can tell. */
+  const inEvent = (id: string) => !ws || ws.workshop.labIds().includes(id);
+
   r.get('/labs', (_req, res) => {
-    res.json(deps.catalogue().entries);
+    res.json(deps.catalogue().entries.filter((e) => inEvent(e.id)));
   });
 
   r.get('/labs/:id', (req, res) => {
     const id = param(req.params.id, 'lab id');
+    if (!inEvent(id)) throw new HttpError(404, `no lab ${id}`);
     res.json(labDetails(findLab(deps, id)));
   });
 
   r.post('/labs/:id/session', async (req, res) => {
     const id = param(req.params.id, 'lab id');
+    if (!inEvent(id)) throw new HttpError(404, `no lab ${id}`);
     findLab(deps, id);
-    const session = await deps.sessions.open(id);
+    let session: S;
+    if (ws) {
+      const learner = requireLearner(res);
+      if (ws.workshop.ended) throw new HttpError(410, 'The workshop has ended.');
+      session = await ws.openSession(id, learner.id);
+    } else session = await deps.sessions.open(id);
     logger.info(`kindlab: session ${session.id} for lab ${id}`);
     res.status(201).json({ sessionId: session.id });
   });
 
   r.get('/sessions/:id', (req, res) => {
     const id = param(req.params.id, 'session id');
+    if (ws) {
+      const learner = requireLearner(res);
+      // Someone else's session and no session look different on purpose: 403 says "not yours" and nothing more.
+      const owner = ws.workshop.ownerOf(id);
+      if (owner !== undefined && owner !== learner.id) throw new HttpError(403, 'that session belongs to someone else');
+      if (owner === undefined) throw new HttpError(404, `no session ${id}`);
+    }
     const session = deps.sessions.get(id);
     if (!session) throw new HttpError(404, `no session ${id}`);
     res.json(session.snapshot());

@@ -8,9 +8,23 @@ import type { IncomingMessage } from 'node:http';
 /** Loopback names a local browser may legitimately use for us. */
 const LOOPBACK_NAMES = ['localhost', '127.0.0.1', '[::1]'];
 
+/** host[:port] as a browser sends it: a name, an IPv4 address or a bracketed IPv6 address. */
+const HOST_HEADER = /^(?:[a-z0-9.-]{1,253}|\[[0-9a-f:.]{2,45}\])(?::\d{1,5})?$/i;
+
 export class HostGuard {
   private allowed = new Set<string>();
   private origins = new Set<string>();
+  private network = false;
+
+  /**
+   * Workshop mode: learners reach us by whatever name or address the room
+   * uses, so any well-formed Host is served. Rebinding gains nothing there:
+   * every route that matters needs a SameSite=Strict token cookie, and a
+   * WebSocket's Origin must still match the Host it was sent to.
+   */
+  openToNetwork(): void {
+    this.network = true;
+  }
 
   /** Called once the server knows the port it is bound to. */
   bind(host: string, port: number): void {
@@ -22,7 +36,9 @@ export class HostGuard {
 
   /** True when the Host header names us. Before bind() nothing is allowed. */
   hostAllowed(host: string | undefined): boolean {
-    return host !== undefined && this.allowed.has(host.toLowerCase());
+    if (host === undefined) return false;
+    if (this.network) return HOST_HEADER.test(host);
+    return this.allowed.has(host.toLowerCase());
   }
 
   /** A missing Origin is a non-browser client (or a same-origin GET); a present one must be ours. */
@@ -34,6 +50,11 @@ export class HostGuard {
   refusal(req: IncomingMessage): string | undefined {
     if (!this.hostAllowed(req.headers.host)) return `foreign Host header: ${String(req.headers.host)}`;
     const origin = req.headers.origin;
+    if (this.network) {
+      // Same-origin only: the page that opens the socket must have been served under the Host it connects to.
+      if (typeof origin === 'string' && origin.toLowerCase() !== `http://${String(req.headers.host).toLowerCase()}`) return `foreign Origin: ${origin}`;
+      return undefined;
+    }
     if (!this.originAllowed(typeof origin === 'string' ? origin : undefined)) return `foreign Origin: ${String(origin)}`;
     return undefined;
   }

@@ -25,6 +25,7 @@ export interface SessionManagerOptions {
 
 export class SessionManager {
   private readonly sessions = new Map<string, Session>();
+  private readonly openedListeners = new Set<(s: Session) => void>();
   /** Opens in flight per learner+lab, so two tabs opening at once get one session. */
   private readonly opening = new Map<string, Promise<Session>>();
 
@@ -62,8 +63,51 @@ export class SessionManager {
       ...(this.o.watchIntervalMs !== undefined ? { watchIntervalMs: this.o.watchIntervalMs } : {}),
     });
     this.sessions.set(session.id, session);
+    for (const l of this.openedListeners) l(session);
     void session.start();
     return session;
+  }
+
+  /** Fires for every session made live (new, restored or re-provisioned), before it starts provisioning. */
+  onSessionOpened(listener: (s: Session) => void): () => void {
+    this.openedListeners.add(listener);
+    return () => this.openedListeners.delete(listener);
+  }
+
+  /**
+   * Give a live session to another learner, environment and all (a workshop's
+   * pre-warmed seat becomes the joining learner's without re-provisioning).
+   * Refused when that learner already has a session for the lab.
+   */
+  reassign(id: string, learner: string): Session {
+    const session = this.sessions.get(id);
+    if (!session) throw new SessionRequestError(`no live session ${id}`);
+    if (this.o.store.findSession(session.lab.id, learner)) throw new SessionRequestError(`${learner} already has a session for lab ${session.lab.id}`);
+    this.o.store.reassignSession(id, learner);
+    session.reassign(learner);
+    return session;
+  }
+
+  /**
+   * Close a session's terminals and remove its environment, keeping its record
+   * and progress: the next open() provisions a fresh environment under the same
+   * id and the learner carries on (workshop idle reaping, expiry, end).
+   */
+  async reclaim(id: string): Promise<boolean> {
+    const session = this.sessions.get(id);
+    if (session) {
+      this.sessions.delete(id);
+      session.dispose();
+      await session.settle();
+      await session.environment.destroy();
+      return true;
+    }
+    const record = this.o.store.getSession(id);
+    const lab = record ? this.o.labs().get(record.labId) : undefined;
+    if (!record || !lab) return false;
+    const env = this.o.createEnvironment(lab.environment, { sessionId: id, labId: record.labId, labFilesDir: lab.filesDir, dataDir: this.o.dataDir });
+    await env.destroy();
+    return true;
   }
 
   get(id: string): Session | undefined {

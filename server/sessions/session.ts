@@ -62,10 +62,10 @@ const NOT_READY = 'The environment is not ready yet; wait for it to finish start
 export class Session {
   readonly id: string;
   readonly lab: Lab;
-  readonly learner: string;
   readonly environment: Environment;
   readonly terminals: TerminalHub;
 
+  private owner: string;
   private readonly store: Store;
   private readonly registry: BuiltinRegistry;
   private readonly diagnose: (() => Promise<Diagnosis[]>) | undefined;
@@ -91,7 +91,7 @@ export class Session {
   constructor(o: SessionOptions) {
     this.id = o.record.id;
     this.lab = o.lab;
-    this.learner = o.record.learner;
+    this.owner = o.record.learner;
     this.environment = o.environment;
     this.store = o.store;
     this.registry = o.registry;
@@ -126,6 +126,16 @@ export class Session {
   }
   onEnvState(listener: Listener<EnvStateEvent>): () => void {
     return this.envEvents.add(listener);
+  }
+
+  /** Whose session this is (`local`, a learner id, or a workshop pool placeholder). */
+  get learner(): string {
+    return this.owner;
+  }
+
+  /** Hand the session to another learner (a pre-warmed workshop seat); SessionManager.reassign keeps the store in step. */
+  reassign(learner: string): void {
+    this.owner = learner;
   }
 
   get environmentState(): EnvironmentState {

@@ -10,6 +10,8 @@ import { allSteps } from '../../common/lab.js';
 import { MAX_ANSWER_LENGTH, type ClientToServerEvents } from '../../common/protocol.js';
 import { SessionRequestError } from '../sessions/session.js';
 import type { AppDeps, AppIo, AppLogger, AppSocket, ServerSession } from '../server.js';
+import { ROOM_EVENTS } from '../workshop/room-channel.js';
+import { identify } from '../workshop/workshop-routes.js';
 
 const Id = z.string().min(1).max(200);
 
@@ -27,6 +29,8 @@ type SessionEvent = keyof typeof schemas;
 /** Events the terminal channel handles once a socket has joined. */
 const TERMINAL_EVENTS = new Set<string>(['term:attach', 'term:input', 'term:resize', 'term:ack']);
 const KNOWN_EVENTS = new Set<string>([...Object.keys(schemas), ...TERMINAL_EVENTS]);
+/** In workshop mode the room channel answers these (and refuses them to non-instructors). */
+const WORKSHOP_KNOWN_EVENTS = new Set<string>([...KNOWN_EVENTS, ...ROOM_EVENTS]);
 
 /** A reply that failed; what a malformed or failed request is told. */
 type Reply = (r: { ok: true; value: unknown } | { ok: false; error: string }) => void;
@@ -41,12 +45,15 @@ export function attachSessionChannel<S extends ServerSession>(io: AppIo, deps: A
 class SessionChannel<S extends ServerSession> {
   private session: S | undefined;
   private unbind: (() => void)[] = [];
+  /** Workshop mode: the learner this socket's cookie names (read once, at the handshake). */
+  private readonly learnerId: string | undefined;
 
   constructor(
     private readonly socket: AppSocket,
     private readonly deps: AppDeps<S>,
     private readonly logger: AppLogger,
   ) {
+    this.learnerId = deps.workshop ? identify(deps.workshop.workshop, socket.handshake.headers.cookie).learner?.id : undefined;
     socket.onAny((event: string, ...args: unknown[]) => this.screen(event, args));
     this.handle('session:join', async ({ sessionId }) => this.join(sessionId));
     this.handle('check:run', async ({ stepId }) => this.joined(stepId).runChecks(stepId));
@@ -68,7 +75,7 @@ class SessionChannel<S extends ServerSession> {
   /** Unknown events, and terminal events before a join, are refused here. */
   private screen(event: string, args: unknown[]): void {
     let message: string | undefined;
-    if (!KNOWN_EVENTS.has(event)) message = `unknown event "${event}"`;
+    if (!(this.deps.workshop ? WORKSHOP_KNOWN_EVENTS : KNOWN_EVENTS).has(event)) message = `unknown event "${event}"`;
     else if (TERMINAL_EVENTS.has(event) && !this.session) message = 'join a session before using its terminals';
     if (!message) return;
     const ack = args.at(-1);
@@ -100,6 +107,13 @@ class SessionChannel<S extends ServerSession> {
   }
 
   private join(sessionId: string) {
+    const ws = this.deps.workshop;
+    if (ws) {
+      if (!this.learnerId) throw new RequestError('join the workshop first (at /join)');
+      if (ws.workshop.ended) throw new RequestError('The workshop has ended.');
+      const owner = ws.workshop.ownerOf(sessionId);
+      if (owner !== this.learnerId) throw new RequestError(owner === undefined ? `no session ${sessionId}` : 'that session belongs to someone else');
+    }
     const session = this.deps.sessions.get(sessionId);
     if (!session) throw new RequestError(`no session ${sessionId}`);
     this.leave();

@@ -9,6 +9,7 @@ import { randomUUID } from 'node:crypto';
 import Database from 'better-sqlite3';
 import type { CheckResult, StepState, StepStatus } from '../../common/check.js';
 import type { AttemptKind, AttemptRecord, EventRecord, SessionRecord, Store } from './store.js';
+import type { LearnerRecord, WorkshopEventRecord, WorkshopStore } from './workshop-store.js';
 
 export const DB_FILE = 'kindlab.db';
 
@@ -49,6 +50,29 @@ const MIGRATIONS: readonly string[] = [
      at INTEGER NOT NULL
    );
    CREATE INDEX events_session_at ON events (session_id, at);`,
+  // 2: workshops — settings, learners (hashed tokens only), reclaimed environments, learner-level events.
+  `CREATE TABLE workshop_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+   CREATE TABLE learners (
+     id TEXT PRIMARY KEY,
+     name TEXT NOT NULL,
+     token_hash TEXT NOT NULL UNIQUE,
+     joined_at INTEGER NOT NULL,
+     last_seen_at INTEGER NOT NULL
+   );
+   CREATE TABLE reclaimed_sessions (
+     session_id TEXT PRIMARY KEY REFERENCES sessions (id) ON DELETE CASCADE,
+     at INTEGER NOT NULL
+   );
+   CREATE TABLE workshop_events (
+     id INTEGER PRIMARY KEY AUTOINCREMENT,
+     learner_id TEXT,
+     session_id TEXT,
+     type TEXT NOT NULL,
+     step_id TEXT,
+     data TEXT NOT NULL,
+     at INTEGER NOT NULL
+   );
+   CREATE INDEX workshop_events_at ON workshop_events (at);`,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;
@@ -82,6 +106,24 @@ interface EventRow {
   at: number;
 }
 
+interface LearnerRow {
+  id: string;
+  name: string;
+  token_hash: string;
+  joined_at: number;
+  last_seen_at: number;
+}
+interface WorkshopEventRow {
+  learner_id: string | null;
+  session_id: string | null;
+  type: string;
+  step_id: string | null;
+  data: string;
+  at: number;
+}
+
+const toLearner = (r: LearnerRow): LearnerRecord => ({ id: r.id, name: r.name, tokenHash: r.token_hash, joinedAt: r.joined_at, lastSeenAt: r.last_seen_at });
+
 const toSession = (r: SessionRow): SessionRecord => ({ id: r.id, labId: r.lab_id, learner: r.learner, createdAt: r.created_at, lastSeenAt: r.last_seen_at });
 
 export interface SqliteStoreOptions {
@@ -89,7 +131,7 @@ export interface SqliteStoreOptions {
   readonly now?: () => number;
 }
 
-export class SqliteStore implements Store {
+export class SqliteStore implements Store, WorkshopStore {
   readonly file: string;
   private readonly db: Database.Database;
   private readonly now: () => number;
@@ -129,6 +171,22 @@ export class SqliteStore implements Store {
       insertEvent: db.prepare<[string, string, string | null, string, number]>('INSERT INTO events (session_id, type, step_id, data, at) VALUES (?, ?, ?, ?, ?)'),
       events: db.prepare<[string, number, number], EventRow>('SELECT session_id, type, step_id, data, at FROM events WHERE session_id = ? AND at >= ? ORDER BY id LIMIT ?'),
       allEvents: db.prepare<[number, number], EventRow>('SELECT session_id, type, step_id, data, at FROM events WHERE at >= ? ORDER BY id LIMIT ?'),
+      getMeta: db.prepare<[string], { value: string }>('SELECT value FROM workshop_meta WHERE key = ?'),
+      setMeta: db.prepare<[string, string]>('INSERT INTO workshop_meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value'),
+      insertLearner: db.prepare<[string, string, string, number, number]>('INSERT INTO learners (id, name, token_hash, joined_at, last_seen_at) VALUES (?, ?, ?, ?, ?)'),
+      getLearner: db.prepare<[string], LearnerRow>('SELECT * FROM learners WHERE id = ?'),
+      learnerByToken: db.prepare<[string], LearnerRow>('SELECT * FROM learners WHERE token_hash = ?'),
+      listLearners: db.prepare<[], LearnerRow>('SELECT * FROM learners ORDER BY joined_at, id'),
+      countLearners: db.prepare<[], { n: number }>('SELECT COUNT(*) AS n FROM learners'),
+      touchLearner: db.prepare<[number, string]>('UPDATE learners SET last_seen_at = ? WHERE id = ?'),
+      reassign: db.prepare<[string, string]>('UPDATE sessions SET learner = ? WHERE id = ?'),
+      setReclaimed: db.prepare<[string, number]>('INSERT OR REPLACE INTO reclaimed_sessions (session_id, at) VALUES (?, ?)'),
+      clearReclaimed: db.prepare<[string]>('DELETE FROM reclaimed_sessions WHERE session_id = ?'),
+      isReclaimed: db.prepare<[string], { at: number }>('SELECT at FROM reclaimed_sessions WHERE session_id = ?'),
+      insertWorkshopEvent: db.prepare<[string | null, string | null, string, string | null, string, number]>(
+        'INSERT INTO workshop_events (learner_id, session_id, type, step_id, data, at) VALUES (?, ?, ?, ?, ?, ?)',
+      ),
+      workshopEvents: db.prepare<[number, number], WorkshopEventRow>('SELECT learner_id, session_id, type, step_id, data, at FROM workshop_events WHERE at >= ? ORDER BY id LIMIT ?'),
     };
   }
 
@@ -227,6 +285,72 @@ export class SqliteStore implements Store {
     const rows = sessionId === undefined ? this.stmt.allEvents.all(since, limit) : this.stmt.events.all(sessionId, since, limit);
     return rows.map((r) => ({
       sessionId: r.session_id,
+      type: r.type,
+      ...(r.step_id !== null ? { stepId: r.step_id } : {}),
+      data: JSON.parse(r.data) as Record<string, unknown>,
+      at: r.at,
+    }));
+  }
+
+  // ---- WorkshopStore ----
+
+  getMeta(key: string): string | undefined {
+    return this.stmt.getMeta.get(key)?.value;
+  }
+
+  setMeta(key: string, value: string): void {
+    this.stmt.setMeta.run(key, value);
+  }
+
+  createLearner(init: { id: string; name: string; tokenHash: string }): LearnerRecord {
+    const at = this.now();
+    this.stmt.insertLearner.run(init.id, init.name, init.tokenHash, at, at);
+    return { ...init, joinedAt: at, lastSeenAt: at };
+  }
+
+  getLearner(id: string): LearnerRecord | undefined {
+    const r = this.stmt.getLearner.get(id);
+    return r ? toLearner(r) : undefined;
+  }
+
+  learnerByTokenHash(tokenHash: string): LearnerRecord | undefined {
+    const r = this.stmt.learnerByToken.get(tokenHash);
+    return r ? toLearner(r) : undefined;
+  }
+
+  listLearners(): LearnerRecord[] {
+    return this.stmt.listLearners.all().map(toLearner);
+  }
+
+  countLearners(): number {
+    return this.stmt.countLearners.get()?.n ?? 0;
+  }
+
+  touchLearner(id: string): void {
+    this.stmt.touchLearner.run(this.now(), id);
+  }
+
+  reassignSession(id: string, learner: string): void {
+    this.stmt.reassign.run(learner, id);
+  }
+
+  setReclaimed(sessionId: string, reclaimed: boolean): void {
+    if (reclaimed) this.stmt.setReclaimed.run(sessionId, this.now());
+    else this.stmt.clearReclaimed.run(sessionId);
+  }
+
+  isReclaimed(sessionId: string): boolean {
+    return this.stmt.isReclaimed.get(sessionId) !== undefined;
+  }
+
+  recordWorkshopEvent(e: WorkshopEventRecord): void {
+    this.stmt.insertWorkshopEvent.run(e.learnerId ?? null, e.sessionId ?? null, e.type, e.stepId ?? null, JSON.stringify(e.data), e.at);
+  }
+
+  workshopEvents(options: { sinceAt?: number; limit?: number } = {}): WorkshopEventRecord[] {
+    return this.stmt.workshopEvents.all(options.sinceAt ?? 0, options.limit ?? -1).map((r) => ({
+      ...(r.learner_id !== null ? { learnerId: r.learner_id } : {}),
+      ...(r.session_id !== null ? { sessionId: r.session_id } : {}),
       type: r.type,
       ...(r.step_id !== null ? { stepId: r.step_id } : {}),
       data: JSON.parse(r.data) as Record<string, unknown>,

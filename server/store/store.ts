@@ -39,6 +39,8 @@ export interface Store {
   findSession(labId: string, learner: string): SessionRecord | undefined;
   listSessions(): SessionRecord[];
   touchSession(id: string): void;
+  /** Hand a session to another learner (a pre-warmed workshop seat); id, environment and progress stay. */
+  reassignSession(id: string, learner: string): void;
   deleteSession(id: string): void;
   saveStepState(sessionId: string, state: StepState): void;
   stepStates(sessionId: string): StepState[];

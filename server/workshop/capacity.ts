@@ -1,0 +1,64 @@
+/**
+ * How many learners one machine can seat: memory per environment, measured
+ * from a pre-warmed environment's containers (`docker stats --no-stream`), or
+ * the configured estimate for kind clusters (which cannot be measured before
+ * one exists), against the memory Docker has.
+ */
+import { tryTool } from '../../cluster/tool.js';
+import { LABEL_SESSION } from '../../cluster/environment.js';
+import type { Diagnosis } from '../../common/environment.js';
+
+/** A kind control plane with one worker settles around 1.5 GiB (kind's own guidance is 4–8 GiB for the host). */
+export const KIND_ESTIMATE_BYTES = 1.5 * 1024 ** 3;
+/** Room for the server, the browser-side shells and the kernel. */
+export const HOST_RESERVE_BYTES = 1024 ** 3;
+
+const UNITS: Record<string, number> = { B: 1, KB: 1e3, MB: 1e6, GB: 1e9, KIB: 1024, MIB: 1024 ** 2, GIB: 1024 ** 3, TIB: 1024 ** 4 };
+
+/** "12.5MiB / 7.7GiB" → bytes used (the part before the slash). */
+export function parseMemUsage(text: string): number | undefined {
+  const m = /^\s*([\d.]+)\s*([a-z]+)/i.exec(text.split('/')[0] ?? '');
+  const unit = m ? UNITS[m[2]!.toUpperCase()] : undefined;
+  return m && unit ? Math.round(Number(m[1]) * unit) : undefined;
+}
+
+/** Memory used now by every container of a session, in bytes (undefined when none runs or Docker cannot say). */
+export async function measureEnvironmentMemory(sessionId: string): Promise<number | undefined> {
+  const ps = await tryTool('docker', ['ps', '-q', '--filter', `label=${LABEL_SESSION}=${sessionId}`], { timeoutMs: 30_000 });
+  const ids = ps.exitCode === 0 ? ps.stdout.split('\n').filter((l) => l.trim()) : [];
+  if (!ids.length) return undefined;
+  const stats = await tryTool('docker', ['stats', '--no-stream', '--format', '{{.MemUsage}}', ...ids], { timeoutMs: 60_000 });
+  if (stats.exitCode !== 0) return undefined;
+  const used = stats.stdout.split('\n').filter((l) => l.trim()).map(parseMemUsage);
+  return used.some((u) => u === undefined) ? undefined : used.reduce<number>((a, b) => a + b!, 0);
+}
+
+export interface CapacityPlan {
+  readonly perEnvironmentBytes: number;
+  readonly measured: boolean;
+  readonly availableBytes: number;
+  readonly seats: number;
+  readonly wanted: number;
+}
+
+/** Seats that fit: (available − reserve) / per-environment, at least 0. */
+export function planCapacity(perEnvironmentBytes: number, availableBytes: number, wanted: number, measured: boolean): CapacityPlan {
+  const seats = Math.max(0, Math.floor((availableBytes - HOST_RESERVE_BYTES) / Math.max(1, perEnvironmentBytes)));
+  return { perEnvironmentBytes, measured, availableBytes, seats, wanted };
+}
+
+const GiB = (b: number) => `${(b / 1024 ** 3).toFixed(1)} GiB`;
+const MiB = (b: number) => `${Math.round(b / 1024 ** 2)} MiB`;
+
+/** The plan as a doctor item. */
+export function capacityDiagnosis(plan: CapacityPlan): Diagnosis {
+  const ok = plan.seats >= plan.wanted;
+  return {
+    id: 'workshop-capacity',
+    ok,
+    severity: 'warning',
+    title: 'Workshop capacity',
+    detail: `${MiB(plan.perEnvironmentBytes)} per environment (${plan.measured ? 'measured' : 'estimated'}), ${GiB(plan.availableBytes)} available: about ${plan.seats} seat(s) for ${plan.wanted} wanted`,
+    ...(ok ? {} : { fix: `Lower capacity to ${plan.seats}, use a machine with more memory, or spread learners over several hosts (see docs/scaling.md).` }),
+  };
+}

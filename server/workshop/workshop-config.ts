@@ -1,0 +1,95 @@
+/**
+ * `workshop.yaml`: the event's settings, validated once at the edge. Errors
+ * name the file and line, like lab.yaml's.
+ */
+import { readFile } from 'node:fs/promises';
+import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Node } from 'yaml';
+import { z } from 'zod';
+import { parseDuration } from './duration.js';
+
+const duration = (what: string) =>
+  z
+    .string({ error: `${what} must be a duration such as 30m or 4h` })
+    .refine((s) => parseDuration(s) !== undefined, { message: `${what} must be a duration such as 90s, 30m or 4h` })
+    .transform((s) => parseDuration(s)!);
+
+/** Event codes are typed by people: letters, digits and dashes, compared case-insensitively. */
+const CODE = /^[A-Za-z0-9][A-Za-z0-9-]{2,31}$/;
+const LAB_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
+
+export const workshopConfigSchema = z
+  .object({
+    title: z.string().trim().min(1).max(200),
+    code: z.string().regex(CODE, 'code must be 3–32 letters, digits or dashes').optional(),
+    labs: z.array(z.string().regex(LAB_ID, 'a lab id is a lab folder name')).min(1, 'name at least one lab'),
+    capacity: z.number().int().min(1).max(1000),
+    sessionTtl: duration('sessionTtl').default(4 * 3_600_000),
+    idleTimeout: duration('idleTimeout').default(30 * 60_000),
+    prewarm: z
+      .object({ initial: z.number().int().min(0).max(1000).default(0), reserved: z.number().int().min(0).max(1000).default(0) })
+      .strict()
+      .default({ initial: 0, reserved: 0 }),
+    stuck: z
+      .object({ failedChecks: z.number().int().min(1).default(3), minutes: z.number().positive().default(10) })
+      .strict()
+      .default({ failedChecks: 3, minutes: 10 }),
+  })
+  .strict();
+
+export type WorkshopConfig = z.output<typeof workshopConfigSchema>;
+
+export interface ConfigProblem {
+  readonly file: string;
+  readonly line: number;
+  readonly message: string;
+}
+
+export type ConfigResult = { readonly ok: true; readonly config: WorkshopConfig } | { readonly ok: false; readonly problems: readonly ConfigProblem[] };
+
+/** Parse a workshop.yaml text; problems carry file:line. */
+export function parseWorkshopConfig(text: string, file: string): ConfigResult {
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter });
+  const lineAt = (offset: number): number => lineCounter.linePos(offset).line;
+  if (doc.errors.length) {
+    return { ok: false, problems: doc.errors.map((e) => ({ file, line: e.linePos?.[0].line ?? 1, message: `bad YAML: ${e.message.split('\n')[0]}` })) };
+  }
+  const lineOf = (path: readonly PropertyKey[]): number => {
+    let node: unknown = doc.contents;
+    let line = node && (node as Node).range ? lineAt((node as Node).range![0]) : 1;
+    for (const key of path) {
+      if (isMap(node)) {
+        const pair = node.items.find((p) => (isScalar(p.key) ? p.key.value : p.key) === key);
+        if (!pair) break;
+        if (isScalar(pair.key) && pair.key.range) line = lineAt(pair.key.range[0]);
+        node = pair.value;
+      } else if (isSeq(node) && typeof key === 'number') {
+        const item = node.items[key];
+        if (!item) break;
+        if ((item as Node).range) line = lineAt((item as Node).range![0]);
+        node = item;
+      } else break;
+    }
+    return line;
+  };
+  const r = workshopConfigSchema.safeParse(doc.toJS() ?? {});
+  if (r.success) return { ok: true, config: r.data };
+  return {
+    ok: false,
+    problems: r.error.issues.map((i) => {
+      const where = i.path.length ? `${i.path.join('.')}: ` : '';
+      const message = i.code === 'unrecognized_keys' ? `${where}unknown field${i.keys.length > 1 ? 's' : ''} ${i.keys.join(', ')}` : `${where}${i.message}`;
+      return { file, line: lineOf(i.path), message };
+    }),
+  };
+}
+
+export async function loadWorkshopConfig(file: string): Promise<ConfigResult> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (e) {
+    return { ok: false, problems: [{ file, line: 1, message: `cannot read: ${(e as Error).message}` }] };
+  }
+  return parseWorkshopConfig(text, file);
+}
