@@ -189,7 +189,6 @@ export class RoomView {
       h('th', { scope: 'col', class: 'kl-col-num' }, 'Done'),
       h('th', { scope: 'col', class: 'kl-col-current' }, 'On step for'),
       h('th', { scope: 'col', class: 'kl-col-num', title: 'Failed checks on the current step, of all failed checks in this lab' }, 'Failed'),
-      h('th', { scope: 'col', class: 'kl-col-flag' }, 'Needs help?'),
     );
     const body = rows.map((r) => this.row(r, steps, r.learnerId === selected));
     fill(this.table, h('thead', {}, head), h('tbody', {}, ...body));
@@ -218,8 +217,15 @@ export class RoomView {
           h('span', { class: 'kl-learner-name' }, r.name),
           h('span', { class: 'kl-visually-hidden' }, r.online ? ' (online)' : ' (offline)'),
         ),
-        env && env !== 'ready' ? h('span', { class: `kl-env-chip kl-env-chip--${env}` }, env === 'provisioning' ? 'env starting' : `env ${env}`) : null,
-        !r.session ? h('span', { class: 'kl-env-chip' }, 'not started') : null,
+        h(
+          'div',
+          { class: 'kl-learner-sub' },
+          r.stuck ? h('span', { class: 'kl-stuck-flag', title: r.stuckReason ?? 'stuck' }, '⚑ STUCK') : null,
+          r.stuck && r.stuckReason ? h('span', { class: 'kl-stuck-reason' }, r.stuckReason) : null,
+          !r.session ? h('span', { class: 'kl-env-chip' }, 'lab not opened') : null,
+          env && env !== 'ready' ? h('span', { class: `kl-env-chip kl-env-chip--${env}` }, env === 'provisioning' ? 'environment starting' : `environment ${env}`) : null,
+          !r.online ? h('span', { class: 'kl-muted kl-last-seen', 'data-seen': r.lastSeenAt }, 'offline') : null,
+        ),
       ),
       ...r.cells.map((c, i) =>
         h(
@@ -237,7 +243,6 @@ export class RoomView {
       h('td', { class: 'kl-col-num kl-done' }, `${r.passed}/${r.cells.length}`),
       h('td', { class: 'kl-col-current' }, current ? h('span', { class: 'kl-current-step', title: current.title }, `${currentIndex + 1}. ${current.title}`) : h('span', { class: 'kl-muted' }, r.session ? '—' : ''), current ? ' ' : null, current ? since : null),
       h('td', { class: 'kl-col-num kl-failed' }, !r.session ? '' : r.failedTotal === 0 ? h('span', { class: 'kl-muted' }, '0') : h('span', {}, h('strong', {}, String(r.failedOnCurrent)), h('span', { class: 'kl-muted' }, ` of ${r.failedTotal}`))),
-      h('td', { class: 'kl-col-flag' }, r.stuck ? h('span', { class: 'kl-stuck-flag', title: r.stuckReason ?? 'stuck' }, '⚑ STUCK', r.stuckReason ? h('span', { class: 'kl-stuck-reason' }, r.stuckReason) : null) : r.online ? '' : h('span', { class: 'kl-muted kl-last-seen', 'data-seen': r.lastSeenAt }, '')),
     );
   }
 
@@ -248,7 +253,7 @@ export class RoomView {
       if (since) el.textContent = elapsed(now - since);
     }
     for (const el of this.table.querySelectorAll<HTMLElement>('.kl-last-seen')) {
-      el.textContent = `offline, seen ${elapsed(now - Number(el.dataset.seen))} ago`;
+      el.textContent = `offline · seen ${elapsed(now - Number(el.dataset.seen))} ago`;
     }
   }
 

@@ -8,7 +8,7 @@ import { fill, h } from '../dom.js';
 import type { RoomSocket } from './shadow-socket.js';
 import { workshopApi, type Me } from './workshop-api.js';
 
-const ENDED_MESSAGE = 'The workshop has ended. Thank you for taking part! Your environment has been removed; your progress was kept for the instructor.';
+const ENDED_MESSAGE = 'The workshop has ended. Thank you for taking part!';
 
 /** Add the learner's name to the page and watch for the end of the event. */
 export async function showWorkshopIdentity(root: HTMLElement): Promise<void> {
@@ -35,6 +35,18 @@ export function showEnded(root: HTMLElement, message: string): void {
   if (root.querySelector('.kl-ended')) return;
   root.classList.add('kl-workshop--ended');
   const overlay = h('div', { class: 'kl-ended', role: 'alertdialog', 'aria-modal': 'true', 'aria-labelledby': 'kl-ended-title' });
-  fill(overlay, h('div', { class: 'kl-ended-card' }, h('p', { class: 'kl-join-kicker' }, 'Workshop'), h('h1', { id: 'kl-ended-title' }, 'The workshop has ended'), h('p', {}, message)));
+  // The heading already says it ended; the server's sentence may too.
+  const rest = message.replace(/^the workshop has ended\.?\s*/i, '') || 'Thank you for taking part!';
+  fill(
+    overlay,
+    h(
+      'div',
+      { class: 'kl-ended-card' },
+      h('p', { class: 'kl-join-kicker' }, 'Workshop'),
+      h('h1', { id: 'kl-ended-title' }, 'The workshop has ended'),
+      h('p', {}, rest),
+      h('p', { class: 'kl-muted' }, 'Your environment has been removed; your progress was kept for the instructor.'),
+    ),
+  );
   root.append(overlay);
 }
