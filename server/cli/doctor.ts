@@ -8,13 +8,18 @@ import type { Diagnosis } from '../../common/environment.js';
 import { diagnose, hasFailedErrors, type DiagnoseOptions } from '../../cluster/doctor/doctor.js';
 import { createBuiltinRegistry } from '../checks/registry.js';
 import { loadLab } from '../labs/loader.js';
+import { join, resolve } from 'node:path';
+import { capacityDiagnosis, workshopCapacity } from '../workshop/capacity.js';
+import { loadWorkshopConfig } from '../workshop/workshop-config.js';
 
-const USAGE = 'usage: kindlab doctor [lab-dir] [--seats N] [--json]';
+const USAGE = 'usage: kindlab doctor [lab-dir] [--seats N] [--json] [--workshop workshop.yaml [--labs ./labs]]';
 
 const Args = z.object({
   labDir: z.string().optional(),
   seats: z.coerce.number().int().min(1).max(500).optional(),
   json: z.boolean(),
+  workshop: z.string().optional(),
+  labs: z.string().optional(),
 });
 
 function parseArgs(args: string[]): z.infer<typeof Args> | string {
@@ -24,6 +29,7 @@ function parseArgs(args: string[]): z.infer<typeof Args> | string {
     if (a === '--json') raw['json'] = true;
     else if (a === '--seats') raw['seats'] = args[++i];
     else if (a.startsWith('--seats=')) raw['seats'] = a.slice('--seats='.length);
+    else if (a === '--workshop' || a === '--labs') raw[a.slice(2)] = args[++i];
     else if (a.startsWith('-')) return `unknown option ${a}`;
     else if (raw['labDir'] === undefined) raw['labDir'] = a;
     else return `unexpected argument ${a}`;
@@ -58,6 +64,25 @@ export async function run(args: string[]): Promise<number> {
   }
   const options: { -readonly [K in keyof DiagnoseOptions]: DiagnoseOptions[K] } = {};
   if (parsed.seats) options.workshopSeats = parsed.seats;
+  // --workshop: the event's first lab is the lab checked, its capacity the seats, plus a capacity plan.
+  const extra: Diagnosis[] = [];
+  if (parsed.workshop) {
+    const conf = await loadWorkshopConfig(parsed.workshop);
+    if (!conf.ok) {
+      for (const p of conf.problems) console.error(`${p.file}:${p.line}: ${p.message}`);
+      return 2;
+    }
+    const labDir = join(resolve(parsed.labs ?? './labs'), conf.config.labs[0]!);
+    const { lab, problems } = await loadLab(labDir, createBuiltinRegistry());
+    if (!lab) {
+      for (const p of problems) console.error(`${p.file}:${p.line}: ${p.severity}: ${p.message}`);
+      return 2;
+    }
+    options.workshopSeats = conf.config.capacity;
+    options.environment = lab.environment;
+    options.labDir = labDir;
+    extra.push(capacityDiagnosis(await workshopCapacity(lab, conf.config.capacity)));
+  }
   if (parsed.labDir) {
     const { lab, problems } = await loadLab(parsed.labDir, createBuiltinRegistry());
     if (!lab) {
@@ -67,7 +92,7 @@ export async function run(args: string[]): Promise<number> {
     options.environment = lab.environment;
     options.labDir = parsed.labDir;
   }
-  const diagnoses = await diagnose(options);
+  const diagnoses = [...(await diagnose(options)), ...extra];
   if (parsed.json) console.log(JSON.stringify({ ok: !hasFailedErrors(diagnoses), diagnoses }, null, 2));
   else console.log(formatDiagnoses(diagnoses));
   return hasFailedErrors(diagnoses) ? 1 : 0;

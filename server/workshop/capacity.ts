@@ -4,11 +4,13 @@
  * the configured estimate for kind clusters (which cannot be measured before
  * one exists), against the memory Docker has.
  */
+import { totalmem } from 'node:os';
 import { tryTool } from '../../cluster/tool.js';
-import { LABEL_SESSION } from '../../cluster/environment.js';
+import { LABEL_LAB, LABEL_SESSION } from '../../cluster/environment.js';
 import type { Diagnosis } from '../../common/environment.js';
+import type { Lab } from '../../common/lab.js';
 
-/** A kind control plane with one worker settles around 1.5 GiB (kind's own guidance is 4–8 GiB for the host). */
+/** A kind cluster of a control plane and one worker settles around 1.5 GiB (kind's own guidance is 4–8 GiB for the host); each extra worker adds about half. */
 export const KIND_ESTIMATE_BYTES = 1.5 * 1024 ** 3;
 /** Room for the server, the browser-side shells and the kernel. */
 export const HOST_RESERVE_BYTES = 1024 ** 3;
@@ -61,4 +63,33 @@ export function capacityDiagnosis(plan: CapacityPlan): Diagnosis {
     detail: `${MiB(plan.perEnvironmentBytes)} per environment (${plan.measured ? 'measured' : 'estimated'}), ${GiB(plan.availableBytes)} available: about ${plan.seats} seat(s) for ${plan.wanted} wanted`,
     ...(ok ? {} : { fix: `Lower capacity to ${plan.seats}, use a machine with more memory, or spread learners over several hosts (see docs/scaling.md).` }),
   };
+}
+
+/** A plain container machine idles at a few MiB; leave headroom for what learners run in it. */
+export const CONTAINER_MACHINE_ESTIMATE_BYTES = 64 * 1024 ** 2;
+
+/** Memory Docker can use (its MemTotal), else this host's. */
+async function dockerMemory(): Promise<number> {
+  const r = await tryTool('docker', ['info', '--format', '{{.MemTotal}}'], { timeoutMs: 30_000 });
+  const n = Number(r.stdout.trim());
+  return r.exitCode === 0 && n > 0 ? n : totalmem();
+}
+
+/**
+ * The capacity plan for an event's first lab (the one every learner starts):
+ * measured from a running environment of it when one exists (e.g. a
+ * pre-warmed seat), else estimated from its spec.
+ */
+export async function workshopCapacity(lab: Lab, wanted: number, sessionId?: string): Promise<CapacityPlan> {
+  let per: number | undefined;
+  if (sessionId) per = await measureEnvironmentMemory(sessionId);
+  else if (lab.environment.type !== 'local') {
+    const ps = await tryTool('docker', ['ps', '--format', `{{.Label "${LABEL_SESSION}"}}`, '--filter', `label=${LABEL_LAB}=${lab.id}`], { timeoutMs: 30_000 });
+    const running = ps.exitCode === 0 ? ps.stdout.split('\n').find((l) => l.trim()) : undefined;
+    if (running) per = await measureEnvironmentMemory(running.trim());
+  }
+  const measured = per !== undefined;
+  const env = lab.environment;
+  per ??= env.type === 'kind' ? KIND_ESTIMATE_BYTES * (1 + env.workers) / 2 : env.type === 'containers' ? CONTAINER_MACHINE_ESTIMATE_BYTES * env.machines.length : CONTAINER_MACHINE_ESTIMATE_BYTES;
+  return planCapacity(per, await dockerMemory(), wanted, measured);
 }
