@@ -1,131 +1,230 @@
 /**
- * The pod-by-hand lab, run for real: a Docker-in-Docker machine is started
- * the way the containers environment starts one, the lab is loaded with the
- * real loader, and every step is graded with the real check runner through
- * `docker exec`:
+ * The pod-by-hand lab, the way its author and its learner meet it, for real:
  *
- * 1. solve pass (what `kindlab test` does): each check fails before the step,
- *    the solve succeeds, each check passes after; answers then have a live
- *    expected value that accepts the right input and rejects a wrong one.
- * 2. learner pass: the commands the chapter's `run` buttons type are run as
- *    written, and every check passes after them (so the prose is right).
+ * 1. `kindlab prepare` then `kindlab test labs/pod-by-hand --junit …`, run as
+ *    the real CLI in a child process: every step fails before its solve and
+ *    passes after it, the JUnit file agrees, and the run leaves nothing behind
+ *    (no labelled container/network/volume, no cgroup of an inner container).
+ * 2. What `kindlab test` cannot see: the commands the chapter's `run` buttons
+ *    type, run as written in a fresh machine, make every check pass and every
+ *    answer resolve from live state (so the prose is right, not only the solves).
  */
 import assert from 'node:assert/strict';
+import { execFile, execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import type { Lab, Step } from '../../common/lab.js';
-import { allSteps } from '../../common/lab.js';
-import { dindRunArgs, readyDind } from '../../cluster/containers/dind.js';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { allSteps, type Lab } from '../../common/lab.js';
+import { registerDindImageRecipes } from '../../cluster/containers/dind.js';
+import { ContainersEnvironment } from '../../cluster/containers/containers-environment.js';
 import { dockerExec } from '../../cluster/docker/docker-exec.js';
-import { EnvironmentError, LABEL_SESSION } from '../../cluster/environment.js';
-import { ensureImage } from '../../cluster/images/ensure-image.js';
+import { LABEL_SESSION } from '../../cluster/environment.js';
+import { buildLabImages } from '../../cluster/images/build-lab-images.js';
 import { runTool } from '../../cluster/tool.js';
-import { compareAnswer, expectedAnswer, runScript, runStepChecks, type ExecEnvironment } from '../../server/checks/runner.js';
+import { compareAnswer, expectedAnswer, runStepChecks } from '../../server/checks/runner.js';
 import { createBuiltinRegistry } from '../../server/checks/registry.js';
 import { loadLab } from '../../server/labs/loader.js';
 
-const LAB_DIR = new URL('../../labs/pod-by-hand', import.meta.url).pathname;
-const session = `test-pbh-${randomBytes(4).toString('hex')}`;
-const machine = `kindlab-${session}-node`;
-const registry = createBuiltinRegistry();
+const REPO = resolve(import.meta.dirname, '..', '..');
+const LAB_DIR = join(REPO, 'labs', 'pod-by-hand');
+const STEPS = ['sandbox', 'app', 'loopback', 'inspect', 'shared-files', 'namespaces', 'share-pids', 'teardown'];
+/** cgroup v1 controllers an inner container's cgroup would be left in if its machine went away uncleanly. */
+const CGROUP_ROOTS = ['memory', 'pids', 'cpu,cpuacct', 'blkio', 'devices', 'freezer'].map((c) => `/sys/fs/cgroup/${c}`);
 
-const env: ExecEnvironment = {
-  targets: () => [{ name: 'node', address: machine }],
-  exec(target, script, options) {
-    if (target !== 'node') throw new EnvironmentError(`unknown target ${target}`);
-    return dockerExec(machine, script, { ...options, cwd: '/root' });
-  },
-};
-
-async function leftovers(): Promise<string[]> {
-  const c = (await runTool('docker', ['ps', '-aq', '--filter', `label=${LABEL_SESSION}=${session}`])).stdout.split('\n').filter(Boolean);
-  const v = (await runTool('docker', ['volume', 'ls', '-q', '--filter', `label=${LABEL_SESSION}=${session}`])).stdout.split('\n').filter(Boolean);
-  return [...c, ...v];
+interface CliResult {
+  readonly code: number | null;
+  readonly stdout: string;
+  readonly stderr: string;
 }
 
-async function removeAll(): Promise<void> {
-  await runTool('docker', ['rm', '-f', '-v', machine], { timeoutMs: 60_000 }).catch(() => undefined);
+/**
+ * The kindlab CLI in a child process: bin/kindlab.js's two lines, pointed at
+ * the source through tsx so the test never runs a stale dist/.
+ */
+function kindlab(entry: string, args: readonly string[], timeoutMs: number): Promise<CliResult> {
+  return new Promise((done) => {
+    execFile(process.execPath, ['--import', 'tsx', entry, ...args], { cwd: REPO, timeout: timeoutMs, killSignal: 'SIGKILL', maxBuffer: 16 << 20 }, (error, stdout, stderr) => {
+      const code = error ? (typeof error.code === 'number' ? error.code : null) : 0;
+      done({ code, stdout, stderr });
+    });
+  });
 }
 
-function describeResults(step: Step, results: readonly { checkId: string; status: string; message: string }[]): string {
-  return `${step.id}: ${results.map((r) => `${r.checkId}=${r.status} (${r.message})`).join('; ')}`;
+function writeCliEntry(dir: string): string {
+  const entry = join(dir, 'kindlab.mjs');
+  writeFileSync(entry, `import { main } from ${JSON.stringify(join(REPO, 'server', 'main.ts'))};\nprocess.exitCode = await main(process.argv.slice(2));\n`);
+  return entry;
 }
 
-describe('pod-by-hand lab, run for real in a Docker-in-Docker machine', function () {
-  // Cold image builds take about a minute (cached by tag after that); the lab itself runs in seconds.
-  this.timeout(8 * 60_000);
+function children(): string[] {
+  try {
+    return execFileSync('ps', ['-o', 'pid=,comm=', '--ppid', String(process.pid)], { encoding: 'utf8' })
+      .split('\n')
+      .map((l) => l.trim())
+      .filter((l) => l && !/\bps$/.test(l));
+  } catch {
+    return [];
+  }
+}
+
+/** Every container-ID-named cgroup directory (nested ones too: an inner engine's containers sit below their machine's). */
+function containerCgroups(): Set<string> {
+  const found = new Set<string>();
+  const walk = (dir: string, depth: number): void => {
+    let names: string[];
+    try {
+      names = readdirSync(dir, { withFileTypes: true })
+        .filter((d) => d.isDirectory())
+        .map((d) => d.name);
+    } catch {
+      return; // gone while we looked, or no such controller
+    }
+    for (const n of names) {
+      const p = join(dir, n);
+      if (/^[0-9a-f]{64}$/.test(n)) found.add(p);
+      if (depth < 4) walk(p, depth + 1);
+    }
+  };
+  for (const root of CGROUP_ROOTS) walk(root, 0);
+  return found;
+}
+
+/** New container cgroups that belong to no live container (checked twice: a neighbour's container may be mid-removal). */
+async function leakedCgroups(before: ReadonlySet<string>): Promise<string[]> {
+  const fresh = () => [...containerCgroups()].filter((p) => !before.has(p));
+  const live = async () => new Set((await runTool('docker', ['ps', '-aq', '--no-trunc'])).stdout.split('\n').filter(Boolean));
+  const orphaned = async () => {
+    const ids = await live();
+    return fresh().filter((p) => !p.split('/').some((part) => ids.has(part)));
+  };
+  if ((await orphaned()).length === 0) return [];
+  await new Promise((r) => setTimeout(r, 2000));
+  return orphaned();
+}
+
+async function labelled(session: string): Promise<string[]> {
+  const filter = `label=${LABEL_SESSION}=${session}`;
+  const list = async (args: string[]) => (await runTool('docker', [...args, '--filter', filter])).stdout.split('\n').filter(Boolean);
+  return [
+    ...(await list(['ps', '-aq'])).map((c) => `container ${c}`),
+    ...(await list(['network', 'ls', '-q'])).map((n) => `network ${n}`),
+    ...(await list(['volume', 'ls', '-q'])).map((v) => `volume ${v}`),
+  ];
+}
+
+describe('pod-by-hand lab, end to end through the real kindlab CLI', function () {
+  // Cold image builds take a few minutes once (cached by tag after that); the lab itself runs in ~20 s.
+  this.timeout(10 * 60_000);
+  const registry = createBuiltinRegistry();
   let lab: Lab;
+  let dir: string;
+  let entry: string;
+  let cgroupsBefore: Set<string>;
+  let childrenBefore: string[];
+  let tmpBefore: Set<string>;
+  const sessions: string[] = [];
 
   before(async () => {
+    childrenBefore = children();
+    tmpBefore = new Set(readdirSync(tmpdir()).filter((n) => n.startsWith('kindlab-test-')));
+    cgroupsBefore = containerCgroups();
+    dir = mkdtempSync(join(tmpdir(), 'kindlab-pbh-'));
+    entry = writeCliEntry(dir);
     const loaded = await loadLab(LAB_DIR, registry);
     assert.deepEqual(loaded.problems, []);
     assert.ok(loaded.lab);
     lab = loaded.lab;
-    assert.equal(lab.environment.type, 'containers');
-    const spec = lab.environment.type === 'containers' ? lab.environment.machines[0] : undefined;
-    assert.ok(spec?.dind);
-    for (const tag of [spec.image, ...(spec.loadImages ?? [])]) {
-      const r = await ensureImage(tag);
-      assert.ok(r.ok, r.ok ? '' : r.message);
-    }
-    const { args } = await dindRunArgs({ labels: { [LABEL_SESSION]: session }, log: () => {} });
-    await runTool('docker', ['run', '-d', '--name', machine, '--hostname', 'node', '--label', `${LABEL_SESSION}=${session}`, ...args, spec.image], { timeoutMs: 60_000 });
-    await readyDind(machine, spec.loadImages ?? [], () => {});
   });
 
   after(async () => {
-    await removeAll();
+    for (const s of sessions) await new ContainersEnvironment({ type: 'containers', machines: [] }, { sessionId: s, labId: lab.id, labFilesDir: lab.filesDir, dataDir: dir }).destroy();
+    if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
-  it('every step: checks fail before, the solve works, checks pass after, answers come from live state', async () => {
-    const steps = allSteps(lab);
-    assert.deepEqual(
-      steps.map((s) => s.id),
-      ['sandbox', 'app', 'loopback', 'inspect', 'shared-files', 'namespaces', 'share-pids', 'teardown'],
+  it('kindlab prepare readies the images, as a user would run it', async () => {
+    const r = await kindlab(entry, ['prepare', 'labs/pod-by-hand'], 15 * 60_000);
+    assert.equal(r.code, 0, r.stdout + r.stderr);
+    assert.match(r.stdout, /kindlab\/dind:1: (cached|built)/);
+    // `kindlab prepare` covers the machines' own images; the images loaded into the inner engine
+    // (loadImages) are built here the same way, so this file stands alone on a fresh CI machine.
+    registerDindImageRecipes();
+    assert.equal(lab.environment.type, 'containers');
+    const machines = lab.environment.type === 'containers' ? lab.environment.machines : [];
+    const results = await buildLabImages(
+      machines.flatMap((m) => [m.image, ...(m.loadImages ?? [])]),
+      () => undefined,
     );
-    const answers = new Map<string, string>();
-    for (const step of steps) {
-      const before = await runStepChecks(step, env, registry);
-      for (const r of before) assert.equal(r.status, 'failed', `before solving ${describeResults(step, before)}`);
-      for (const solve of step.solves) {
-        const r = await runScript(solve, env, 'solve');
-        assert.equal(r.status, 'passed', `solve of ${step.id}: ${r.message}`);
-      }
-      const after = await runStepChecks(step, env, registry);
-      for (const r of after) assert.equal(r.status, 'passed', `after solving ${describeResults(step, after)}`);
-      for (const answer of step.answers) {
-        const expected = await expectedAnswer(answer, env, registry);
-        assert.ok(expected.ok, `answer ${answer.id}: ${expected.ok ? '' : expected.result.message}`);
-        answers.set(answer.id, expected.value);
-        assert.ok(compareAnswer(answer, expected.value, expected.value).ok, `${answer.id} accepts its own value`);
-        assert.ok(!compareAnswer(answer, expected.value, `x${expected.value}`).ok, `${answer.id} rejects a wrong value`);
-        if (answer.match === 'prefix') assert.ok(compareAnswer(answer, expected.value, expected.value.slice(0, answer.minLength)).ok, `${answer.id} accepts a ${answer.minLength}-character prefix`);
-      }
-    }
-    // The answers are the facts the chapter talks about.
-    assert.match(answers.get('sandbox-id') ?? '', /^[0-9a-f]{64}$/);
-    assert.equal(answers.get('network-owner'), 'web-sandbox');
-    assert.equal(answers.get('files-owner'), answers.get('sandbox-id'), 'resolv.conf lives in the sandbox folder');
-    assert.match(answers.get('nameserver') ?? '', /^[0-9a-f.:]+$/);
-    assert.match(answers.get('app-pid') ?? '', /^\d+$/);
-    assert.match(answers.get('netns-inode') ?? '', /^\d+$/);
+    for (const res of results) assert.ok(res.ok, res.ok ? '' : res.message);
   });
 
-  it("the chapter's own run commands do each step", async () => {
-    // Start again from an empty node: the teardown step removed the pod; drop the learner's files too.
-    await dockerExec(machine, 'rm -f /root/from-sandbox.html /root/web-app.json; docker rm -f $(docker ps -aq) >/dev/null 2>&1; true', { timeoutMs: 30_000 });
-    for (const step of allSteps(lab)) {
-      for (const run of step.runs) {
-        // Typed into an interactive bash by the Run button; run it with bash here.
-        const r = await dockerExec(machine, run.command, { timeoutMs: 60_000, shell: 'bash', cwd: '/root' });
-        assert.ok(!r.timedOut, `run in ${step.id} timed out`);
+  it('kindlab test labs/pod-by-hand --junit: exit 0, every step fails before and passes after, JUnit has no failures', async () => {
+    const junit = join(dir, 'junit.xml');
+    const r = await kindlab(entry, ['test', 'labs/pod-by-hand', '--junit', junit], 5 * 60_000);
+    const envName = /^lab pod-by-hand on kindlab-(test-[0-9a-f]+) /m.exec(r.stdout)?.[1];
+    if (envName) sessions.push(envName);
+    assert.equal(r.code, 0, `${r.stdout}\n${r.stderr}`);
+    assert.ok(envName, r.stdout);
+    for (const id of STEPS) assert.match(r.stdout, new RegExp(`^\\s+ok\\s+${id}\\s+fails\\s+passes\\s+\\d+$`, 'm'), `step ${id}:\n${r.stdout}`);
+    assert.equal([...r.stdout.matchAll(/^\s+(ok|FAIL)\s+\S+\s/gm)].length, STEPS.length, r.stdout);
+    assert.match(r.stdout, /^PASS: every step fails before its solve and passes after it\.$/m);
+    // Progress went to stderr, stage by stage, the inner engine included.
+    assert.match(r.stderr, /Starting Docker inside kindlab-test-[0-9a-f]+-node done \(\d+ ms\): Docker /);
+    assert.match(r.stderr, /Loading image kindlab\/hello-app:1 into .* (done|already loaded)/);
+
+    const xml = readFileSync(junit, 'utf8');
+    assert.match(xml, new RegExp(`<testsuite name="pod-by-hand" tests="${STEPS.length}" failures="0"`));
+    assert.equal([...xml.matchAll(/<testcase /g)].length, STEPS.length);
+    assert.doesNotMatch(xml, /<failure/);
+
+    // Nothing of the run is left: not the machine, its network, its /var/lib/docker volume, nor its data dir.
+    assert.deepEqual(await labelled(envName), []);
+  });
+
+  it("the chapter's own run commands, typed as written, do each step", async () => {
+    const sessionId = `test-pbh-${randomBytes(4).toString('hex')}`;
+    sessions.push(sessionId);
+    assert.equal(lab.environment.type, 'containers');
+    if (lab.environment.type !== 'containers') return;
+    const env = new ContainersEnvironment(lab.environment, { sessionId, labId: lab.id, labFilesDir: lab.filesDir, dataDir: dir });
+    try {
+      const provision = await env.provision();
+      assert.ok(provision.ok, provision.ok ? '' : `${provision.stage}: ${provision.message}`);
+      const answers = new Map<string, string>();
+      for (const step of allSteps(lab)) {
+        for (const run of step.runs) {
+          // A Run button types into the node's interactive bash, in the home folder the chapter uses.
+          const target = lab.terminals.find((t) => t.name === run.terminal)?.target ?? run.terminal;
+          const r = await dockerExec(env.containerName(target), run.command, { timeoutMs: 60_000, shell: 'bash', cwd: '/root' });
+          assert.ok(!r.timedOut, `a run command of ${step.id} timed out: ${run.command}`);
+        }
+        const results = await runStepChecks(step, env, registry);
+        for (const r of results) assert.equal(r.status, 'passed', `after the run commands of ${step.id}: ${r.checkId}: ${r.message}`);
+        for (const a of step.answers) {
+          const expected = await expectedAnswer(a, env, registry);
+          assert.ok(expected.ok, `answer ${a.id}: ${expected.ok ? '' : expected.result.message}`);
+          assert.ok(compareAnswer(a, expected.value, expected.value).ok);
+          answers.set(a.id, expected.value);
+        }
       }
-      const results = await runStepChecks(step, env, registry);
-      for (const r of results) assert.equal(r.status, 'passed', `after the run commands of ${describeResults(step, results)}`);
+      // The answers are the facts the chapter talks about.
+      assert.match(answers.get('sandbox-id') ?? '', /^[0-9a-f]{64}$/);
+      assert.equal(answers.get('network-owner'), 'web-sandbox');
+      assert.equal(answers.get('files-owner'), answers.get('sandbox-id'), 'resolv.conf lives in the sandbox folder');
+      assert.match(answers.get('app-pid') ?? '', /^\d+$/);
+      assert.match(answers.get('netns-inode') ?? '', /^\d+$/);
+    } finally {
+      await env.destroy();
     }
   });
 
-  it('leaves nothing behind', async () => {
-    await removeAll();
-    assert.deepEqual(await leftovers(), []);
+  it('leaves nothing behind: labelled objects, inner cgroups, processes, data dirs', async () => {
+    assert.equal(sessions.length, 2);
+    for (const s of sessions) assert.deepEqual(await labelled(s), [], `session ${s}`);
+    assert.deepEqual(await leakedCgroups(cgroupsBefore), []);
+    const end = Date.now() + 5000;
+    while (children().length > childrenBefore.length && Date.now() < end) await new Promise((r) => setTimeout(r, 100));
+    assert.deepEqual(children(), childrenBefore);
+    assert.deepEqual(readdirSync(tmpdir()).filter((n) => n.startsWith('kindlab-test-') && !tmpBefore.has(n)), [], 'kindlab test left its data dir behind');
   });
 });
