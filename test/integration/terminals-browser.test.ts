@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import { createServer, type Server as HttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { resolve } from 'node:path';
-import { build } from 'esbuild';
+import { build, stop as stopEsbuild } from 'esbuild';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { Server } from 'socket.io';
 import type { ClientToServerEvents, ServerToClientEvents } from '../../common/protocol.js';
@@ -56,6 +56,7 @@ describe('browser terminal in Chromium (TerminalTabs ↔ socket.io ↔ real shel
       write: false,
       logLevel: 'silent',
     });
+    await stopEsbuild(); // its service process would otherwise outlive the test
     const js = bundle.outputFiles[0]!.text;
     const css = readFileSync(resolve(REPO, 'node_modules/@xterm/xterm/css/xterm.css'), 'utf8');
     shells = new ShellFactory();
