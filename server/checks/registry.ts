@@ -12,7 +12,7 @@ import { hostsFileEntry } from './kube/hosts-file-entry.js';
 import { k8sObjectExists } from './kube/k8s-object-exists.js';
 import { podNode } from './kube/pod-node.js';
 import { podPhase } from './kube/pod-phase.js';
-import { containerIdProbe, pausePidProbe, podIpProbe, podNodeProbe, podUidProbe, sandboxIdProbe } from './kube/pod-probes.js';
+import { containerIdProbe, pausePidProbe, podIpProbe, podNetnsProbe, podNodeProbe, podUidProbe, sandboxIdProbe } from './kube/pod-probes.js';
 import { resolvConfDns } from './kube/resolv-conf-dns.js';
 import { sandboxPresent } from './kube/sandbox-present.js';
 import { serviceaccountVolume } from './kube/serviceaccount-volume.js';
@@ -23,7 +23,7 @@ export function createBuiltinRegistry(): BuiltinRegistry {
   for (const check of [k8sObjectExists, podPhase, podNode, sandboxPresent, containerPresent, sharedNetns, resolvConfDns, hostsFileEntry, serviceaccountVolume, fileExists, fileMatches, commandOutput]) {
     registry.addCheck(check);
   }
-  for (const probe of [podUidProbe, podIpProbe, podNodeProbe, sandboxIdProbe, containerIdProbe, pausePidProbe, dockerContainerIdProbe, dockerPidProbe]) {
+  for (const probe of [podUidProbe, podIpProbe, podNodeProbe, sandboxIdProbe, containerIdProbe, pausePidProbe, podNetnsProbe, dockerContainerIdProbe, dockerPidProbe]) {
     registry.addProbe(probe);
   }
   return registry;

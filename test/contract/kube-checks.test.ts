@@ -125,7 +125,7 @@ function bpfCluster(extra: Record<string, Route> = {}): ReplayContext {
 describe('contract: Kubernetes-aware built-in checks on replayed real outputs', () => {
   it('registers every documented check and probe', () => {
     assert.deepEqual(registry.checkNames(), ['command-output', 'container-present', 'file-exists', 'file-matches', 'hosts-file-entry', 'k8s-object-exists', 'pod-node', 'pod-phase', 'resolv-conf-dns', 'sandbox-present', 'serviceaccount-volume', 'shared-netns']);
-    assert.deepEqual(registry.probeNames(), ['container-id', 'docker-container-id', 'docker-pid', 'pause-pid', 'pod-ip', 'pod-node', 'pod-uid', 'sandbox-id']);
+    assert.deepEqual(registry.probeNames(), ['container-id', 'docker-container-id', 'docker-pid', 'pause-pid', 'pod-ip', 'pod-netns', 'pod-node', 'pod-uid', 'sandbox-id']);
   });
 
   it('rejects unsafe or malformed params at load time', () => {
@@ -335,6 +335,14 @@ describe('contract: Kubernetes-aware built-in checks on replayed real outputs', 
       assert.equal(await probe('sandbox-id', c, p), BPF_SANDBOX);
       assert.equal(await probe('container-id', c, p), BPF_CID);
       assert.equal(await probe('pause-pid', c, p), '6075');
+    });
+    it('read the network namespace inode of the pause process on the pod\'s node', async () => {
+      const c = bpfCluster({ [READLINK_NS_SCRIPT]: () => ({ stdout: 'net net:[4026532462] net:[4026532462]\nipc ipc:[1] ipc:[1]\nuts uts:[2] uts:[2]\npid pid:[3] pid:[3]\n' }) });
+      assert.equal(await probe('pod-netns', c, { pod: BPF_POD, namespace: 'bpfman' }), '4026532462');
+      const read = c.on(READLINK_NS_SCRIPT);
+      assert.equal(read.length, 1);
+      assert.equal(read[0]!.target, 'worker2', 'namespaces are read on the node that runs the pod');
+      assert.deepEqual([read[0]!.env.KL_PID_A, read[0]!.env.KL_PID_B], ['6075', '6075']);
     });
     it('explain with a ProbeError when the pod is not there yet', async () => {
       await assert.rejects(probe('pod-uid', bpfCluster(), { pod: 'simple-pod' }), (e: unknown) => e instanceof ProbeError && e.message === 'pod simple-pod does not exist in namespace default');

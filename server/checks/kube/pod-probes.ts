@@ -8,6 +8,7 @@ import { ProbeError, type BuiltinProbe, type CheckContext } from '../builtin.js'
 import { findPod, findPodNode } from './find-pod.js';
 import { inspectSandbox, listContainers, listSandboxes } from './find-on-node.js';
 import { labelName, namespaceName, objectName } from './kube-names.js';
+import { readNamespaces } from './compare-namespaces.js';
 import type { KubePod } from './parse-kube-pod.js';
 
 const podParams = z.strictObject({ pod: objectName, namespace: namespaceName.default('default') });
@@ -95,5 +96,22 @@ export const pausePidProbe: BuiltinProbe<PodParams> = {
     const inspected = await inspectSandbox(ctx, where.target, sandbox.id);
     if (!inspected.pid) throw new ProbeError(`the sandbox of pod ${p.pod} has no running pause process`);
     return String(inspected.pid);
+  },
+};
+
+export const podNetnsProbe: BuiltinProbe<PodParams> = {
+  name: 'pod-netns',
+  description:
+    "The inode number of the pod's network namespace (the N in net:[N]), read as readlink /proc/<pause PID>/ns/net on the pod's node.",
+  params: podParams,
+  async value(ctx, p) {
+    const { where, sandbox } = await readySandbox(ctx, p);
+    const inspected = await inspectSandbox(ctx, where.target, sandbox.id);
+    if (!inspected.pid) throw new ProbeError(`the sandbox of pod ${p.pod} has no running pause process`);
+    const links = await readNamespaces(ctx, where.target, inspected.pid, inspected.pid);
+    if ('gone' in links) throw new ProbeError(`could not read the pause process's namespaces on ${where.node}: ${links.gone}`);
+    const inode = /^net:\[(\d+)\]$/.exec(links.net.a)?.[1];
+    if (!inode) throw new ProbeError(`unexpected network namespace link "${links.net.a}" on ${where.node}`);
+    return inode;
   },
 };
