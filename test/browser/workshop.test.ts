@@ -313,6 +313,13 @@ describe('workshop in Chromium (browser)', function () {
     await instructor.mouse.move(0, 0);
     await instructor.screenshot({ path: join(SCREENSHOTS, 'room-view.png') });
 
+    // The export buttons download what the server computes, with the instructor's cookie.
+    const csvHref = await instructor.locator('.kl-export[data-format="csv"]').getAttribute('href');
+    assert.ok(csvHref);
+    const csv = await instructor.evaluate((href) => fetch(href).then((r) => r.text()), csvHref);
+    assert.match(csv, /Ada Lovelace/);
+    assert.match(csv, /make-marker/);
+
     // The stuck filter shows only Grace.
     await instructor.locator('.kl-room-only-stuck').check();
     await waitForText(instructor, '.kl-room-grid tbody', /^(?![\s\S]*(Ada|Linus))[\s\S]*Grace Hopper/);

@@ -64,6 +64,10 @@ class JoinPage {
 
   private renderForm(): void {
     const { info } = this;
+    if (info.ended) {
+      fill(this.card, h('p', { class: 'kl-join-kicker' }, 'Workshop'), h('h1', {}, info.title), h('p', { class: 'kl-join-error', role: 'alert' }, 'This workshop has ended; it takes no more learners.'));
+      return;
+    }
     const full = info.joined >= info.capacity;
     const code = h('input', { id: 'kl-join-code', name: 'code', required: true, autocomplete: 'off', autocapitalize: 'characters', spellcheck: 'false', placeholder: 'e.g. PODS-42', class: 'kl-input kl-input--code' });
     const name = h('input', { id: 'kl-join-name', name: 'name', required: true, maxlength: MAX_NAME_LENGTH, autocomplete: 'nickname', placeholder: 'How the instructor will see you', class: 'kl-input' });

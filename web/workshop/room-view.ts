@@ -109,6 +109,8 @@ export class RoomView {
     );
     root.removeAttribute('aria-busy');
     root.classList.add('kl-room-page');
+    // In a workshop `/` is the learners' door (it sends strangers to /join); the instructor's home is here.
+    root.querySelector('.kl-brand')?.setAttribute('href', '/instructor');
     this.table.addEventListener('click', (e) => this.onTableClick(e));
     this.render();
 
