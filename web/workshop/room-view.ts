@@ -193,7 +193,10 @@ export class RoomView {
       h('th', { scope: 'col', class: 'kl-col-num', title: 'Failed checks on the current step, of all failed checks in this lab' }, 'Failed'),
     );
     const body = rows.map((r) => this.row(r, steps, r.learnerId === selected));
+    // A redraw replaces the rows; keep keyboard focus on the learner it was on.
+    const focused = document.activeElement instanceof HTMLElement && this.table.contains(document.activeElement) ? document.activeElement.closest<HTMLElement>('tr')?.dataset.learner : undefined;
     fill(this.table, h('thead', {}, head), h('tbody', {}, ...body));
+    if (focused) this.table.querySelector<HTMLElement>(`tr[data-learner="${CSS.escape(focused)}"] .kl-learner`)?.focus();
     this.empty.hidden = rows.length > 0;
     this.empty.textContent = s.learners.length === 0 ? `Nobody has joined yet. Learners open /join and type the code ${s.code}.` : this.onlyStuck ? 'Nobody is stuck right now.' : '';
     this.tickTimers();
