@@ -333,6 +333,10 @@ describe('workshop in Chromium (browser)', function () {
     await ada.locator('.kl-ended').waitFor({ timeout: 5000 });
     assert.match(await ada.locator('.kl-ended').innerText(), /The workshop has ended[\s\S]*progress was kept/);
     await grace.locator('.kl-ended').waitFor({ timeout: 5000 });
+    // Coming back after the end shows the same plain state, not an error.
+    await grace.reload();
+    await grace.locator('.kl-ended').waitFor({ timeout: 5000 });
+    assert.doesNotMatch(await grace.locator('#app').innerText(), /could not start/);
 
     for (const p of [ada, grace, instructor]) assert.deepEqual((p as Page & { errors: string[] }).errors, []);
   });
