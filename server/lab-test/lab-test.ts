@@ -6,7 +6,6 @@
  * and names the steps whose outcome changed (flaky).
  */
 import { randomBytes } from 'node:crypto';
-import { stat } from 'node:fs/promises';
 import { allSteps, type EnvironmentSpec, type Lab, type Step } from '../../common/lab.js';
 import type { CheckResult } from '../../common/check.js';
 import type { ProgressEvent, ProvisionResult } from '../../common/environment.js';
@@ -110,16 +109,9 @@ async function runOnce(lab: Lab, o: LabTestOptions, run: number): Promise<RunRep
   }
 }
 
-/** What a learner's session does on a fresh environment: copy files, run setups in document order. */
+/** What a learner's session does on a fresh environment (which has copied the lab's files itself): run setups in document order. */
 async function prepare(lab: Lab, env: Environment, adopted: boolean): Promise<string | undefined> {
   if (adopted) return undefined;
-  if (await isDirectory(lab.filesDir)) {
-    try {
-      for (const target of new Set(lab.terminals.map((t) => t.target))) await env.copyIn(target, lab.filesDir);
-    } catch (e) {
-      return `copying the lab's files failed: ${e instanceof Error ? e.message : String(e)}`;
-    }
-  }
   for (const s of allSteps(lab).flatMap((st) => st.setups)) {
     const r = await runScript(s, env, 'setup');
     if (r.status !== 'passed') return r.message;
@@ -241,12 +233,4 @@ async function testStep(step: Step, env: Environment, o: LabTestOptions): Promis
     }
   }
   return outcome(step, before, after, started, problems);
-}
-
-async function isDirectory(path: string): Promise<boolean> {
-  try {
-    return (await stat(path)).isDirectory();
-  } catch {
-    return false;
-  }
 }

@@ -4,7 +4,6 @@
  * every check, answer, watch tick, recheck and solve into step states that go
  * to the store and to listeners (the socket channel).
  */
-import { stat } from 'node:fs/promises';
 import { allSteps, type Lab, type Step } from '../../common/lab.js';
 import type { CheckResult, StepState, StepStatus } from '../../common/check.js';
 import type { Diagnosis, EnvironmentState, ProgressEvent, ProvisionResult } from '../../common/environment.js';
@@ -177,7 +176,7 @@ export class Session {
     return result;
   }
 
-  /** A new environment: copy the lab's files into every terminal's machine, then run setups in document order. */
+  /** A new environment (its provision copied the lab's files): run setups in document order. */
   private async prepareFresh(ok: ProvisionResult & { ok: true }): Promise<ProvisionResult> {
     const started = performance.now();
     const note = (stage: string, status: ProgressEvent['status'], extra: { ms?: number; detail?: string } = {}) => {
@@ -185,19 +184,6 @@ export class Session {
       this.progress.push(e);
       this.progressEvents.emit(e);
     };
-    if (await isDirectory(this.lab.filesDir)) {
-      const stage = 'Copying lab files';
-      const t = performance.now();
-      note(stage, 'started');
-      try {
-        for (const target of new Set(this.lab.terminals.map((t) => t.target))) await this.environment.copyIn(target, this.lab.filesDir);
-        note(stage, 'done', { ms: Math.round(performance.now() - t) });
-      } catch (e) {
-        const message = e instanceof Error ? e.message : String(e);
-        note(stage, 'failed', { detail: message });
-        return { ok: false, stage, message };
-      }
-    }
     const setups = allSteps(this.lab).flatMap((s) => s.setups);
     if (setups.length) {
       const stage = 'Running setup';
@@ -429,13 +415,5 @@ export class Session {
   async settle(): Promise<void> {
     await Promise.all([...this.stepLocks.values()]);
     await this.started?.catch(() => undefined);
-  }
-}
-
-async function isDirectory(path: string): Promise<boolean> {
-  try {
-    return (await stat(path)).isDirectory();
-  } catch {
-    return false;
   }
 }
