@@ -1,6 +1,7 @@
 // Lint: typescript-eslint, zero warnings, and the layer rule from docs/architecture.md:
 //   web → common;  server → common, cluster;  cluster → common.  Nothing imports server/ or web/.
-// Plus: only cluster/pty.ts imports node-pty, only cluster/tool.ts imports execa.
+// Plus: only cluster/pty.ts imports node-pty, only cluster/tool.ts imports execa, and only cluster/
+// calls runTool/tryTool (server/ may catch a ToolError, never start a tool).
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
@@ -20,6 +21,13 @@ function patterns(name, { allowPty = false, allowExeca = false } = {}) {
   if (NO_NODE.has(name)) p.push({ group: ['node:*', 'fs', 'path', 'child_process', 'os'], message: `${name}/ must not use Node built-ins.` });
   if (!allowPty) p.push({ group: ['node-pty'], message: 'Only cluster/pty.ts imports node-pty.' });
   if (!allowExeca) p.push({ group: ['execa'], message: 'Only cluster/tool.ts runs external tools (execa).' });
+  if (name !== 'cluster') {
+    p.push({
+      group: ['**/cluster/tool.js'],
+      importNames: ['runTool', 'tryTool', 'pipeTools'],
+      message: 'Only cluster/ runs docker, kind or kubectl: add a function there and call it.',
+    });
+  }
   return ['error', { patterns: p }];
 }
 

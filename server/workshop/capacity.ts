@@ -4,9 +4,7 @@
  * the configured estimate for kind clusters (which cannot be measured before
  * one exists), against the memory Docker has.
  */
-import { totalmem } from 'node:os';
-import { tryTool } from '../../cluster/tool.js';
-import { LABEL_LAB, LABEL_SESSION } from '../../cluster/environment.js';
+import { dockerMemory, measureEnvironmentMemory, runningSessionOfLab } from '../../cluster/docker/memory.js';
 import type { Diagnosis } from '../../common/environment.js';
 import type { Lab } from '../../common/lab.js';
 
@@ -14,26 +12,6 @@ import type { Lab } from '../../common/lab.js';
 export const KIND_ESTIMATE_BYTES = 1.5 * 1024 ** 3;
 /** Room for the server, the browser-side shells and the kernel. */
 export const HOST_RESERVE_BYTES = 1024 ** 3;
-
-const UNITS: Record<string, number> = { B: 1, KB: 1e3, MB: 1e6, GB: 1e9, KIB: 1024, MIB: 1024 ** 2, GIB: 1024 ** 3, TIB: 1024 ** 4 };
-
-/** "12.5MiB / 7.7GiB" → bytes used (the part before the slash). */
-export function parseMemUsage(text: string): number | undefined {
-  const m = /^\s*([\d.]+)\s*([a-z]+)/i.exec(text.split('/')[0] ?? '');
-  const unit = m ? UNITS[m[2]!.toUpperCase()] : undefined;
-  return m && unit ? Math.round(Number(m[1]) * unit) : undefined;
-}
-
-/** Memory used now by every container of a session, in bytes (undefined when none runs or Docker cannot say). */
-export async function measureEnvironmentMemory(sessionId: string): Promise<number | undefined> {
-  const ps = await tryTool('docker', ['ps', '-q', '--filter', `label=${LABEL_SESSION}=${sessionId}`], { timeoutMs: 30_000 });
-  const ids = ps.exitCode === 0 ? ps.stdout.split('\n').filter((l) => l.trim()) : [];
-  if (!ids.length) return undefined;
-  const stats = await tryTool('docker', ['stats', '--no-stream', '--format', '{{.MemUsage}}', ...ids], { timeoutMs: 60_000 });
-  if (stats.exitCode !== 0) return undefined;
-  const used = stats.stdout.split('\n').filter((l) => l.trim()).map(parseMemUsage);
-  return used.some((u) => u === undefined) ? undefined : used.reduce<number>((a, b) => a + b!, 0);
-}
 
 export interface CapacityPlan {
   readonly perEnvironmentBytes: number;
@@ -68,13 +46,6 @@ export function capacityDiagnosis(plan: CapacityPlan): Diagnosis {
 /** A plain container machine idles at a few MiB; leave headroom for what learners run in it. */
 export const CONTAINER_MACHINE_ESTIMATE_BYTES = 64 * 1024 ** 2;
 
-/** Memory Docker can use (its MemTotal), else this host's. */
-async function dockerMemory(): Promise<number> {
-  const r = await tryTool('docker', ['info', '--format', '{{.MemTotal}}'], { timeoutMs: 30_000 });
-  const n = Number(r.stdout.trim());
-  return r.exitCode === 0 && n > 0 ? n : totalmem();
-}
-
 /**
  * The capacity plan for an event's first lab (the one every learner starts):
  * measured from a running environment of it when one exists (e.g. a
@@ -84,9 +55,8 @@ export async function workshopCapacity(lab: Lab, wanted: number, sessionId?: str
   let per: number | undefined;
   if (sessionId) per = await measureEnvironmentMemory(sessionId);
   else if (lab.environment.type !== 'local') {
-    const ps = await tryTool('docker', ['ps', '--format', `{{.Label "${LABEL_SESSION}"}}`, '--filter', `label=${LABEL_LAB}=${lab.id}`], { timeoutMs: 30_000 });
-    const running = ps.exitCode === 0 ? ps.stdout.split('\n').find((l) => l.trim()) : undefined;
-    if (running) per = await measureEnvironmentMemory(running.trim());
+    const running = await runningSessionOfLab(lab.id);
+    if (running) per = await measureEnvironmentMemory(running);
   }
   const measured = per !== undefined;
   const env = lab.environment;

@@ -1,6 +1,6 @@
 /** Contract tests for `kindlab prepare` on kind labs, against the fake docker in test/fakes/bin. */
 import assert from 'node:assert/strict';
-import { prepareEnvironment, tagOf } from '../../server/cli/prepare.js';
+import { prepareEnvironment, tagOf } from '../../cluster/prepare.js';
 import { useFakes, type Fakes } from '../fakes/use-fakes.js';
 
 const IMAGE = 'kindest/node:v1.34.0@sha256:7416a61b42b1662ca6ca89f02028ac133a309a2a30ba309614e8ec94d976dc5a';
