@@ -8,7 +8,9 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { DEFAULT_TERMINAL_GRACE_MS } from '../../common/protocol.js';
-import type { Diagnosis } from '../../common/environment.js';
+import type { Lab } from '../../common/lab.js';
+import { findLeftovers } from '../../cluster/containers/inventory.js';
+import { diagnose } from '../../cluster/doctor/doctor.js';
 import { createEnvironment } from '../../cluster/create-environment.js';
 import { createApp, type Catalogue } from '../server.js';
 import { loadCatalogue } from '../labs/loader.js';
@@ -101,42 +103,21 @@ function webRoot(): string {
   return join(dirname(fileURLToPath(import.meta.url)), '..', '..', ...(import.meta.url.includes('/dist/') ? ['web'] : ['dist', 'web']));
 }
 
-/** Optional parts: present once their engineers land them; serve works without them. */
-async function optionalDoctor(): Promise<(() => Promise<Diagnosis[]>) | undefined> {
+/**
+ * Docker objects of kindlab sessions this data dir does not know (a crash, a
+ * deleted database): reported, never removed silently. Sessions in the store
+ * keep their environments on purpose and are adopted when they open again.
+ */
+async function reportLeftovers(dataDir: string, known: Iterable<string>): Promise<void> {
   try {
-    const mod = (await import(['..', '..', 'cluster', 'doctor', 'doctor.js'].join('/'))) as { diagnose?: () => Promise<Diagnosis[]> };
-    return mod.diagnose ? () => mod.diagnose!() : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-async function reportLeftovers(): Promise<void> {
-  let mod: { findLeftovers?: () => Promise<readonly unknown[]> };
-  try {
-    mod = (await import(['..', '..', 'cluster', 'containers', 'inventory.js'].join('/'))) as typeof mod;
-  } catch {
-    return;
-  }
-  if (!mod.findLeftovers) return;
-  try {
-    const left = await mod.findLeftovers();
+    const left = await findLeftovers(known);
     if (!left.length) return;
-    console.log(`kindlab: found ${left.length} environment(s) left from an earlier run; they are adopted when their session opens again:`);
-    for (const l of left) console.log(`  ${describeLeftover(l)}`);
-    console.log('  remove them with: kindlab env down');
+    console.log(`kindlab: found ${left.length} environment(s) that no session of ${dataDir} owns (left by a crash or another data dir):`);
+    for (const l of left) console.log(`  session ${l.session}${l.lab ? `  lab ${l.lab}` : ''}  (${l.items.length} object(s))`);
+    console.log('  remove them with: kindlab env down --session <id>   (or --all)');
   } catch (e) {
     console.error(`kindlab: could not look for leftover environments: ${e instanceof Error ? e.message : String(e)}`);
   }
-}
-
-function describeLeftover(l: unknown): string {
-  if (typeof l === 'string') return l;
-  if (typeof l === 'object' && l !== null) {
-    const o = l as Record<string, unknown>;
-    return [o.labId ?? o.lab, o.sessionId ?? o.session, o.name ?? o.container].filter((x) => typeof x === 'string').join('  ') || JSON.stringify(l);
-  }
-  return String(l);
 }
 
 export async function run(args: string[]): Promise<number> {
@@ -165,10 +146,9 @@ export async function run(args: string[]): Promise<number> {
   let catalogue: Catalogue = await loadCatalogue(opts.labsDir, registry);
   const broken = catalogue.entries.filter((e) => !e.ok);
   console.log(`kindlab: ${catalogue.labs.size} lab(s) from ${opts.labsDir}${broken.length ? `, ${broken.length} with errors (shown in the catalogue)` : ''}`);
-  await reportLeftovers();
 
   const store = new SqliteStore(join(opts.dataDir, 'kindlab.db'));
-  const doctor = await optionalDoctor();
+  await reportLeftovers(opts.dataDir, store.listSessions().map((r) => r.id));
   const sessions = new SessionManager({
     store,
     labs: () => catalogue.labs,
@@ -176,7 +156,7 @@ export async function run(args: string[]): Promise<number> {
     registry,
     dataDir: opts.dataDir,
     terminalGraceMs: opts.terminalGraceMs,
-    ...(doctor ? { diagnose: doctor } : {}),
+    diagnose: (lab: Lab) => diagnose({ environment: lab.environment, labDir: lab.dir }),
   });
   let workshop: Workshop | undefined;
   if (workshopConfig) {
@@ -205,7 +185,7 @@ export async function run(args: string[]): Promise<number> {
     catalogue: () => catalogue,
     sessions,
     bindTerminals: (socket, session) => bindTerminalEvents(socket, session.terminals),
-    ...(doctor ? { doctor } : {}),
+    doctor: () => diagnose(),
     webRoot: webRoot(),
     ...(workshop ? { workshop: workshopDeps(workshop, sessions) } : {}),
   });

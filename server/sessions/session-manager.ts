@@ -19,7 +19,7 @@ export interface SessionManagerOptions {
   readonly dataDir: string;
   readonly terminalGraceMs: number;
   /** `kindlab doctor`, run when provisioning fails so the page can say what to fix. */
-  readonly diagnose?: () => Promise<Diagnosis[]>;
+  readonly diagnose?: (lab: Lab) => Promise<Diagnosis[]>;
   readonly watchIntervalMs?: number;
 }
 

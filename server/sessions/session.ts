@@ -27,7 +27,7 @@ export interface SessionOptions {
   readonly store: Store;
   readonly registry: BuiltinRegistry;
   readonly terminalGraceMs: number;
-  readonly diagnose?: () => Promise<Diagnosis[]>;
+  readonly diagnose?: (lab: Lab) => Promise<Diagnosis[]>;
   /** Tests shorten the watch interval; production uses WATCH_INTERVAL_MS. */
   readonly watchIntervalMs?: number;
 }
@@ -67,7 +67,7 @@ export class Session {
   private owner: string;
   private readonly store: Store;
   private readonly registry: BuiltinRegistry;
-  private readonly diagnose: (() => Promise<Diagnosis[]>) | undefined;
+  private readonly diagnose: ((lab: Lab) => Promise<Diagnosis[]>) | undefined;
   private readonly watchIntervalMs: number;
   private readonly steps: Map<string, Step>;
   private readonly states = new Map<string, StepState>();
@@ -166,7 +166,7 @@ export class Session {
       this.store.recordEvent({ sessionId: this.id, type: 'env:failed', data: { stage: result.stage, message: result.message }, at: Date.now() });
       if (this.diagnose) {
         try {
-          this.diagnosis = await this.diagnose();
+          this.diagnosis = await this.diagnose(this.lab);
         } catch {
           // doctor failing must not hide the provisioning failure itself
         }
