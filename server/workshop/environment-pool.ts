@@ -22,7 +22,7 @@ export interface EnvironmentPoolOptions {
   readonly labId: string;
   readonly initial: number;
   readonly reserved: number;
-  /** Seats not yet taken by a learner; the pool never holds more spares than this. */
+  /** Seats that may still claim a spare; the pool never holds more spares than this. */
   readonly seatsLeft: () => number;
   readonly onChange?: () => void;
 }
@@ -36,13 +36,18 @@ export class EnvironmentPool {
 
   constructor(private readonly o: EnvironmentPoolOptions) {}
 
-  /** Adopt spares left in the store by an earlier run, then provision up to `initial`; resolves once all are provisioned. */
+  /**
+   * Adopt spares left in the store by an earlier run, then provision up to
+   * `initial`; resolves once those are provisioned. Spares beyond `reserved`
+   * are then added in the background (the doors are already open).
+   */
   async warm(): Promise<void> {
     for (const rec of this.o.store.listSessions()) {
       if (rec.labId === this.o.labId && isPoolLearner(rec.learner) && !this.spares.has(rec.id)) this.track(await this.o.sessions.open(rec.labId, rec.learner));
     }
     await Promise.all(this.add(Math.min(this.o.initial, this.o.seatsLeft()) - this.spares.size));
     await Promise.all([...this.spares.values()].map((s) => s.start()));
+    this.topUp();
   }
 
   /** A spare for a learner (ready ones first), reassigned to them; undefined when none is left. */

@@ -41,14 +41,29 @@ export function attachRoomChannel(io: Io, workshop: Workshop, sessions: SessionM
     timer = setTimeout(send, Math.max(0, lastSent + ROOM_UPDATE_INTERVAL_MS - Date.now()));
   });
   const offEnded = workshop.onEnded(() => io.emit('workshop:ended', { message: ENDED_MESSAGE }));
+  // A learner's open sockets, so one whose session expires is told in plain words and let go.
+  const learnerSockets = new Map<string, Set<AnySocket>>();
+  const offExpired = workshop.onLearnerExpired((learnerId, message) => {
+    for (const s of learnerSockets.get(learnerId) ?? []) {
+      // The page shows its "ended" state with this message; the disconnect follows it on the same connection.
+      s.emit('workshop:ended', { message });
+      s.disconnect();
+    }
+  });
 
   io.on('connection', (socket) => {
     const who = identify(workshop, socket.handshake.headers.cookie);
     const learnerId = who.learner?.id;
     if (learnerId) {
       workshop.connected(learnerId);
+      const mine = learnerSockets.get(learnerId) ?? new Set<AnySocket>();
+      learnerSockets.set(learnerId, mine.add(socket));
       socket.onAny(() => workshop.touch(learnerId));
-      socket.on('disconnect', () => workshop.disconnected(learnerId));
+      socket.on('disconnect', () => {
+        mine.delete(socket);
+        if (!mine.size) learnerSockets.delete(learnerId);
+        workshop.disconnected(learnerId);
+      });
     }
     if (workshop.ended) socket.emit('workshop:ended', { message: ENDED_MESSAGE });
     const shadows = new Map<string, TerminalAttachment>();
@@ -139,7 +154,9 @@ export function attachRoomChannel(io: Io, workshop: Workshop, sessions: SessionM
     clearTimeout(timer);
     offChange();
     offEnded();
+    offExpired();
     subscribers.clear();
+    learnerSockets.clear();
   };
 }
 

@@ -26,7 +26,7 @@ const META_INSTRUCTOR = 'instructor_token_sha256';
 const META_ENDED = 'ended_at';
 const META_STARTED = 'started_at';
 
-/** Writes of a learner's lastSeenAt are coalesced to one per this interval. */
+/** Writes of a learner's lastSeenAt are coalesced to one per this interval (or a quarter of idleTimeout, if shorter). */
 const TOUCH_INTERVAL_MS = 10_000;
 /** The reaper looks at most this often (and at least four times per idle timeout). */
 const REAP_INTERVAL_MS = 30_000;
@@ -35,6 +35,9 @@ const JOINS_PER_IP_PER_MINUTE = 10;
 const JOINS_PER_MINUTE = 120;
 
 export const ENDED_MESSAGE = 'The workshop has ended. Thank you for taking part!';
+export const EXPIRED_MESSAGE = 'Your workshop session has expired.';
+/** What an expired learner's open pages are told before their sockets are closed. */
+export const EXPIRED_NOTICE = `${EXPIRED_MESSAGE} Your environment has been removed; your progress was kept for the instructor.`;
 
 export type JoinOutcome =
   | { readonly ok: true; readonly learner: LearnerRecord; readonly token: string }
@@ -81,9 +84,15 @@ export class Workshop {
   private readonly log: (m: string) => void;
   private readonly pool: EnvironmentPool | undefined;
   private readonly online = new Map<string, number>();
-  private readonly touched = new Map<string, number>();
+  /** Each learner's latest activity, in memory: exact, while the store's lastSeenAt is written coalesced. */
+  private readonly activity = new Map<string, number>();
+  private readonly written = new Map<string, number>();
+  private readonly touchIntervalMs: number;
+  /** Learners told their session expired (once each). */
+  private readonly expiredTold = new Set<string>();
   private readonly changeListeners = new Set<() => void>();
   private readonly endListeners = new Set<() => void>();
+  private readonly expiredListeners = new Set<(learnerId: string, message: string) => void>();
   private readonly offOpened: () => void;
   private reaper: NodeJS.Timeout | undefined;
   private reaping: Promise<void> | undefined;
@@ -118,7 +127,7 @@ export class Workshop {
             labId: first,
             initial,
             reserved,
-            seatsLeft: () => o.config.capacity - o.store.countLearners(),
+            seatsLeft: () => this.seatsToWarm(),
             onChange: () => this.changed(),
           })
         : undefined;
@@ -127,6 +136,20 @@ export class Workshop {
       s.onEnvState(() => this.changed());
     });
     this.reapIntervalMs = Math.max(50, Math.min(o.reapIntervalMs ?? REAP_INTERVAL_MS, o.config.idleTimeout / 4));
+    this.touchIntervalMs = Math.min(TOUCH_INTERVAL_MS, o.config.idleTimeout / 4);
+  }
+
+  /**
+   * Seats that may still claim a pre-warmed environment of the first lab:
+   * capacity less the learners who already have a session of it and the
+   * expired learners who never will. Spares plus learners' environments of
+   * the first lab therefore never exceed capacity.
+   */
+  private seatsToWarm(): number {
+    const first = this.config.labs[0];
+    const seated = new Set(this.learnerSessions().filter((s) => s.labId === first).map((s) => s.learner));
+    const lost = this.store.listLearners().filter((l) => !seated.has(l.id) && this.expired(l)).length;
+    return this.config.capacity - seated.size - lost;
   }
 
   private readonly reapIntervalMs: number;
@@ -162,6 +185,7 @@ export class Workshop {
     this.offOpened();
     this.changeListeners.clear();
     this.endListeners.clear();
+    this.expiredListeners.clear();
   }
 
   // ---- Identity ----
@@ -176,7 +200,7 @@ export class Workshop {
     if (!plausibleToken(token)) return { why: 'no learner token' };
     const learner = this.store.learnerByTokenHash(hashToken(token));
     if (!learner) return { why: 'unknown learner token' };
-    if (this.expired(learner)) return { why: 'Your workshop session has expired.' };
+    if (this.expired(learner)) return { why: EXPIRED_MESSAGE };
     return { learner };
   }
 
@@ -239,6 +263,8 @@ export class Workshop {
     if (this.ended) throw new SessionRequestError(ENDED_MESSAGE);
     if (!this.config.labs.includes(labId)) throw new SessionRequestError(`lab ${labId} is not part of this workshop`);
     this.touch(learnerId);
+    // A reap in progress may be removing this learner's environment: let it finish before a fresh one is provisioned under the same id.
+    await this.reaping;
     const existing = this.store.findSession(labId, learnerId);
     if (!existing) {
       const seat = labId === this.config.labs[0] ? this.pool?.claim(learnerId) : undefined;
@@ -282,12 +308,17 @@ export class Workshop {
     this.changed();
   }
 
-  /** Activity: coalesced into one store write per TOUCH_INTERVAL_MS. */
+  /** Activity: kept exactly in memory (the reaper reads it), written to the store at most once per touch interval. */
   touch(learnerId: string, force = false): void {
     const now = this.now();
-    if (!force && now - (this.touched.get(learnerId) ?? 0) < TOUCH_INTERVAL_MS) return;
-    this.touched.set(learnerId, now);
+    this.activity.set(learnerId, now);
+    if (!force && now - (this.written.get(learnerId) ?? 0) < this.touchIntervalMs) return;
+    this.written.set(learnerId, now);
     this.store.touchLearner(learnerId);
+  }
+
+  private lastSeen(l: LearnerRecord): number {
+    return Math.max(l.lastSeenAt, this.activity.get(l.id) ?? 0);
   }
 
   // ---- Reaping and expiry ----
@@ -303,7 +334,7 @@ export class Workshop {
     const now = this.now();
     for (const learner of this.store.listLearners()) {
       const expired = this.expired(learner);
-      const idle = !this.online.has(learner.id) && now - learner.lastSeenAt >= this.config.idleTimeout;
+      const idle = !this.online.has(learner.id) && now - this.lastSeen(learner) >= this.config.idleTimeout;
       if (!expired && !idle) continue;
       for (const s of this.sessions.list().filter((x) => x.learner === learner.id)) {
         await this.sessions.reclaim(s.id);
@@ -313,7 +344,18 @@ export class Workshop {
         this.log(`kindlab: ${expired ? 'expired' : 'idle'}: removed the environment of ${learner.name} (${s.lab.id}); progress kept`);
         this.changed();
       }
+      // Told once, even with no environment to remove (a learner who never opened a lab); pages opened later get 401s saying so.
+      if (expired && !this.expiredTold.has(learner.id)) {
+        this.expiredTold.add(learner.id);
+        for (const l of this.expiredListeners) l(learner.id, EXPIRED_NOTICE);
+      }
     }
+  }
+
+  /** Fires once per learner whose session passed sessionTtl, after their environments are removed. */
+  onLearnerExpired(listener: (learnerId: string, message: string) => void): () => void {
+    this.expiredListeners.add(listener);
+    return () => this.expiredListeners.delete(listener);
   }
 
   // ---- End ----
@@ -383,7 +425,7 @@ export class Workshop {
       learnerId: l.learnerId,
       name: l.name,
       joinedAt: l.joinedAt,
-      lastSeenAt: Math.max(l.lastSeenAt, this.touched.get(l.learnerId) ?? 0),
+      lastSeenAt: Math.max(l.lastSeenAt, this.activity.get(l.learnerId) ?? 0),
       online: this.online.has(l.learnerId),
       sessions: l.sessions.map(toRoomSession),
     }));
@@ -419,6 +461,8 @@ export class Workshop {
     const sessions = new Map(this.learnerSessions().map((s) => [s.id, s]));
     const who = (learnerId: string | undefined) => (learnerId ? { learnerId, ...(names.has(learnerId) ? { name: names.get(learnerId)! } : {}) } : {});
     const out: TimelineEvent[] = [];
+    // Added last, so the stable sort lists a reveal after the failed check that caused it.
+    const hints: TimelineEvent[] = [];
     for (const e of this.store.workshopEvents()) {
       if (e.type !== 'joined' && e.type !== 'expired' && e.type !== 'reclaimed' && e.type !== 'ended') continue;
       out.push({ at: e.at, type: e.type, ...who(e.learnerId), ...(e.sessionId ? { sessionId: e.sessionId } : {}), ...(typeof e.data['labId'] === 'string' ? { labId: e.data['labId'] } : {}) });
@@ -426,11 +470,19 @@ export class Workshop {
     for (const [id, rec] of sessions) {
       const lab = this.labs().get(rec.labId);
       const hinted = new Set(lab ? allSteps(lab).filter((s) => s.hints.length > 0).map((s) => s.id) : []);
+      const revealed = new Set<string>();
       const base = { ...who(rec.learner), sessionId: id, labId: rec.labId };
       for (const e of this.store.events(id)) {
         if (e.type === 'workshop:session-started') out.push({ at: e.at, type: 'session-started', ...base });
         else if (e.type === 'step:state' && e.data['to'] === 'passed') out.push({ at: e.at, type: 'step-passed', ...base, stepId: e.stepId! });
         else if (e.type === 'step:state' && e.data['to'] === 'regressed') out.push({ at: e.at, type: 'regressed', ...base, stepId: e.stepId! });
+        // The lab page reveals a step's hints when the step turns failed or regressed, and keeps them shown:
+        // so the first such change is when the learner was shown them (whether they read them, nobody knows).
+        if (e.type === 'step:state' && (e.data['to'] === 'failed' || e.data['to'] === 'regressed') && e.stepId && hinted.has(e.stepId) && !revealed.has(e.stepId)) {
+          revealed.add(e.stepId);
+          const by = typeof e.data['kind'] === 'string' ? String(e.data['kind']) : 'check';
+          hints.push({ at: e.at, type: 'hint-shown', ...base, stepId: e.stepId, detail: `hints revealed after a failed ${by === 'recheck' || by === 'watch' ? 'check' : by}` });
+        }
       }
       const seen = new Set<string>();
       for (const a of this.store.attempts(id)) {
@@ -442,11 +494,9 @@ export class Workshop {
         } else if ((a.kind === 'check' || a.kind === 'recheck') && a.result.status !== 'passed') {
           seen.add(key);
           out.push({ at: a.at, type: 'check-failed', ...base, stepId: a.stepId, detail: a.result.message });
-          // The lab page shows a step's hints after a failed check.
-          if (a.kind === 'check' && hinted.has(a.stepId)) out.push({ at: a.at, type: 'hint-shown', ...base, stepId: a.stepId });
         }
       }
     }
-    return out.sort((a, b) => a.at - b.at);
+    return [...out, ...hints].sort((a, b) => a.at - b.at);
   }
 }
