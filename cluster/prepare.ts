@@ -4,7 +4,8 @@
  * - kind labs: pull the node image and tag it by tag too (kind's working-offline
  *   advice: a digest reference may not resolve after `docker load`), then pull
  *   the lab's images, which the kind environment loads into the nodes.
- * - containers labs: build the lab's images locally (no registry needed).
+ * - containers labs: build the lab's images locally (no registry needed),
+ *   including those a Docker-in-Docker machine loads into its inner engine.
  */
 import type { EnvironmentSpec } from '../common/lab.js';
 import { buildLabImages } from './images/build-lab-images.js';
@@ -60,13 +61,22 @@ export async function prepareEnvironment(env: EnvironmentSpec, log: (line: strin
     case 'local':
       log('✓ a local lab needs nothing prepared');
       return true;
-    case 'containers':
-      await buildLabImages(
-        env.machines.map((m) => m.image),
-        (line) => log(`  ${line}`),
-      );
-      log(`✓ ${env.machines.length} machine image(s) ready`);
-      return true;
+    case 'containers': {
+      // The machines' images, and the images a dind machine loads into its inner engine.
+      const images = env.machines.flatMap((m) => [m.image, ...(m.loadImages ?? [])]);
+      const results = await buildLabImages(images, (line) => {
+        if (!line.endsWith(': cached')) log(`  ${line}`);
+      });
+      let ok = true;
+      for (const r of results) {
+        if (r.ok) log(`✓ ${r.tag}${r.status === 'built' ? ` built in ${(r.ms / 1000).toFixed(1)} s` : ''}`);
+        else {
+          ok = false;
+          log(`✗ ${r.tag}: ${r.message}${r.fix ? `\n  fix: ${r.fix}` : ''}`);
+        }
+      }
+      return ok;
+    }
     case 'kind': {
       let ok = await pull(env.nodeImage, log);
       const tag = tagOf(env.nodeImage);

@@ -12,14 +12,8 @@
 import { EnvironmentError, LABEL_SESSION } from '../environment.js';
 import type { ProgressEvent } from '../../common/environment.js';
 import { pipeTools, runTool, tryTool } from '../tool.js';
-import { ensureImage, hasImageRecipe, registerImageRecipe } from '../images/ensure-image.js';
-import { DIND_DOCKERD_LOG, DIND_IMAGE_RECIPES, PAUSE_IMAGE } from '../images/dind-image.js';
-
-/** Make the dind images buildable by ensureImage() (idempotent). */
-export function registerDindImageRecipes(): void {
-  for (const [tag, recipe] of DIND_IMAGE_RECIPES) if (!hasImageRecipe(tag)) registerImageRecipe(tag, recipe);
-}
-registerDindImageRecipes();
+import { ensureImage } from '../images/ensure-image.js';
+import { DIND_DOCKERD_LOG, PAUSE_IMAGE } from '../images/dind-image.js';
 
 /** Where the inner engine keeps images and containers; a volume, so overlay2 is not stacked on overlayfs. */
 export const DIND_DATA_DIR = '/var/lib/docker';

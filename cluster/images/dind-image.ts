@@ -41,7 +41,7 @@ const SUITE = 'bookworm';
 const BUSYBOX_STATIC = '/bin/busybox';
 
 /**
- * The recipes, in the shape ensure-image.ts takes (`registerImageRecipe`).
+ * The recipes, in the shape ensure-image.ts takes (ensure-image.ts seeds its recipes with them).
  * cluster/containers/dind.ts registers them, so any code that can start a
  * dind machine can also build its images.
  */

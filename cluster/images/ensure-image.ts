@@ -5,15 +5,18 @@
 import { tryTool } from '../tool.js';
 import { buildBusyboxImage } from './busybox-image.js';
 import { buildDebianImage } from './debian-image.js';
+import { DIND_IMAGE_RECIPES } from './dind-image.js';
 
 export type ImageRecipe = (tag: string, onLog: (line: string) => void) => Promise<void>;
 
+/** Every image kindlab knows how to build, so `ensureImage`/`kindlab prepare` work from any entry point. */
 const RECIPES = new Map<string, ImageRecipe>([
   ['kindlab/busybox:1', buildBusyboxImage],
   ['kindlab/debian:12', buildDebianImage],
+  ...DIND_IMAGE_RECIPES,
 ]);
 
-/** Let another module (e.g. the dind image) add a recipe for its own tag. */
+/** Add a recipe for a tag (tests use it for throwaway images). */
 export function registerImageRecipe(tag: string, recipe: ImageRecipe): void {
   RECIPES.set(tag, recipe);
 }

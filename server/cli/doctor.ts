@@ -8,6 +8,7 @@ import type { Diagnosis } from '../../common/environment.js';
 import { diagnose, hasFailedErrors, type DiagnoseOptions } from '../../cluster/doctor/doctor.js';
 import { createBuiltinRegistry } from '../checks/registry.js';
 import { loadLab } from '../labs/loader.js';
+import { resolveLabDir } from '../labs/resolve-lab-dir.js';
 import { join, resolve } from 'node:path';
 import { capacityDiagnosis, workshopCapacity } from '../workshop/capacity.js';
 import { loadWorkshopConfig } from '../workshop/workshop-config.js';
@@ -84,7 +85,7 @@ export async function run(args: string[]): Promise<number> {
     extra.push(capacityDiagnosis(await workshopCapacity(lab, conf.config.capacity)));
   }
   if (parsed.labDir) {
-    const { lab, problems } = await loadLab(parsed.labDir, createBuiltinRegistry());
+    const { lab, problems } = await loadLab(resolveLabDir(parsed.labDir), createBuiltinRegistry());
     if (!lab) {
       for (const p of problems) console.error(`${p.file}:${p.line}: ${p.severity}: ${p.message}`);
       return 2;

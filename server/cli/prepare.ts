@@ -5,8 +5,9 @@
 import { prepareEnvironment } from '../../cluster/prepare.js';
 import { createBuiltinRegistry } from '../checks/registry.js';
 import { loadLab } from '../labs/loader.js';
+import { resolveLabDir } from '../labs/resolve-lab-dir.js';
 
-const USAGE = 'usage: kindlab prepare <lab-dir>';
+const USAGE = 'usage: kindlab prepare <lab-dir | lab-id>';
 
 export async function run(args: string[]): Promise<number> {
   if (args.includes('--help') || args.includes('-h')) {
@@ -18,7 +19,7 @@ export async function run(args: string[]): Promise<number> {
     console.error(`kindlab prepare: expected one lab folder\n${USAGE}`);
     return 2;
   }
-  const { lab, problems } = await loadLab(dir, createBuiltinRegistry());
+  const { lab, problems } = await loadLab(resolveLabDir(dir), createBuiltinRegistry());
   if (!lab) {
     for (const p of problems) console.error(`${p.file}:${p.line}: ${p.severity}: ${p.message}`);
     return 2;

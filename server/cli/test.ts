@@ -14,6 +14,7 @@ import { createEnvironment } from '../../cluster/create-environment.js';
 import { createBuiltinRegistry } from '../checks/registry.js';
 import type { BuiltinRegistry } from '../checks/builtin.js';
 import { hasErrors, loadLab } from '../labs/loader.js';
+import { resolveLabDir } from '../labs/resolve-lab-dir.js';
 import { LabTestError, runLabTest } from '../lab-test/lab-test.js';
 import { formatReport } from '../lab-test/format-report.js';
 import { toJUnitXml } from '../lab-test/junit-xml.js';
@@ -86,7 +87,7 @@ export async function testCommand(args: readonly string[], o: TestCommandOptions
 
   const registry = o.registry ?? createBuiltinRegistry();
   const labDir = resolve(cwd, positionals[0]!);
-  const { lab, problems } = await loadLab(labDir, registry);
+  const { lab, problems } = await loadLab(resolveLabDir(labDir), registry);
   for (const p of problems) err(`${relative(cwd, p.file) || p.file}:${p.line}: ${p.severity}: ${p.message}`);
   if (!lab || hasErrors(problems)) {
     err(`kindlab test: ${positionals[0]} has errors; fix them first (kindlab validate shows the same list).`);

@@ -16,7 +16,6 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'n
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { allSteps, type Lab } from '../../common/lab.js';
-import { registerDindImageRecipes } from '../../cluster/containers/dind.js';
 import { ContainersEnvironment } from '../../cluster/containers/containers-environment.js';
 import { dockerExec } from '../../cluster/docker/docker-exec.js';
 import { LABEL_SESSION } from '../../cluster/environment.js';
@@ -148,7 +147,6 @@ describe('pod-by-hand lab, end to end through the real kindlab CLI', function ()
     assert.match(r.stdout, /kindlab\/dind:1: (cached|built)/);
     // `kindlab prepare` covers the machines' own images; the images loaded into the inner engine
     // (loadImages) are built here the same way, so this file stands alone on a fresh CI machine.
-    registerDindImageRecipes();
     assert.equal(lab.environment.type, 'containers');
     const machines = lab.environment.type === 'containers' ? lab.environment.machines : [];
     const results = await buildLabImages(
