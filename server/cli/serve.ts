@@ -4,6 +4,7 @@
  * until SIGINT/SIGTERM, then shuts down in order and says what it left running.
  */
 import { mkdirSync } from 'node:fs';
+import { networkInterfaces } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -23,12 +24,15 @@ import { loadWorkshopConfig } from '../workshop/workshop-config.js';
 import { Workshop } from '../workshop/workshop.js';
 import { workshopDeps } from '../workshop/workshop-deps.js';
 import { plausibleToken } from '../workshop/tokens.js';
+import { isWildcardHost, reachableUrls } from '../workshop/reachable-urls.js';
+import { workshopBanner } from '../workshop/workshop-banner.js';
 
 const USAGE = `usage: kindlab serve [--port 4173] [--host 127.0.0.1] [--labs ./labs] [--data-dir ./.kindlab] [--terminal-grace 15m]
                      [--workshop workshop.yaml [--instructor-token T]]
 
   --port            TCP port (0 picks a free one)
-  --host            loopback address to bind (127.0.0.1, ::1 or localhost)
+  --host            loopback address to bind (127.0.0.1, ::1 or localhost); with --workshop
+                    any address, e.g. 0.0.0.0 (the URLs printed list this machine's addresses)
   --labs            folder of labs
   --data-dir        where sessions, progress and environment state are kept
   --terminal-grace  how long a terminal nobody watches keeps its shell (e.g. 90s, 15m, 1h)
@@ -199,11 +203,12 @@ export async function run(args: string[]): Promise<number> {
     store.close();
     return 1;
   }
-  console.log(`kindlab: serving on ${url}  (Ctrl-C to stop)`);
+  const port = Number(new URL(url).port);
+  // A wildcard bind is no address to type: say so, and list the machine's own addresses instead.
+  console.log(isWildcardHost(opts.host) ? `kindlab: serving on every address of this machine (${opts.host}), port ${port}  (Ctrl-C to stop)` : `kindlab: serving on ${url}  (Ctrl-C to stop)`);
   if (workshop) {
-    console.log(`kindlab: workshop "${workshop.title}" — learners join at ${url}join with the code ${workshop.code}`);
-    if (workshop.newInstructorToken) console.log(`kindlab: instructor: ${url}instructor#token=${workshop.newInstructorToken}  (shown once; keep it private)`);
-    else console.log('kindlab: instructor: use the token printed at the first start (or restart with --instructor-token)');
+    const urls = reachableUrls(opts.host, port, networkInterfaces());
+    for (const line of workshopBanner({ title: workshop.title, code: workshop.code, urls, newInstructorToken: workshop.newInstructorToken })) console.log(line);
   }
 
   // SIGHUP re-reads the labs, for authors editing chapters.
