@@ -1,7 +1,7 @@
 /** The front page: one card per lab; a broken lab shows its problems with file:line. */
 import type { CatalogueEntry, LabProblem } from '../common/lab.js';
 import { api, ENVIRONMENT_NAMES } from './api.js';
-import { fill, h } from './dom.js';
+import { fill, h, richText } from './dom.js';
 
 export async function renderCataloguePage(root: HTMLElement): Promise<void> {
   document.title = 'kindlab — labs';
@@ -27,8 +27,15 @@ export async function renderCataloguePage(root: HTMLElement): Promise<void> {
   } catch (e) {
     fill(list, h('p', { class: 'kl-error', role: 'alert' }, `Could not load the labs: ${e instanceof Error ? e.message : String(e)}`));
   }
-  void showSystemProblems(system);
+  void showSystemProblems(system, list);
 }
+
+/** Doctor findings (by id) without which an environment type cannot start. */
+const NEEDED_BY: Record<string, readonly string[]> = {
+  local: [],
+  containers: ['docker-cli', 'docker-daemon'],
+  kind: ['docker-cli', 'docker-daemon', 'kind', 'kubectl', 'privileged'],
+};
 
 export function topbar(...rest: (Node | string)[]): HTMLElement {
   return h('header', { class: 'kl-topbar' }, h('a', { class: 'kl-brand', href: '/' }, h('span', { class: 'kl-logo', 'aria-hidden': 'true' }, '⎈'), 'kindlab'), ...rest);
@@ -47,7 +54,7 @@ function card(e: CatalogueEntry): HTMLElement {
   const steps = `${e.steps} step${e.steps === 1 ? '' : 's'}`;
   return h(
     'article',
-    { class: 'kl-card', 'data-lab': e.id },
+    { class: 'kl-card', 'data-lab': e.id, 'data-environment': e.environment },
     h('h2', {}, h('a', { href: `/labs/${encodeURIComponent(e.id)}` }, e.title)),
     h('p', {}, e.summary),
     h(
@@ -64,21 +71,45 @@ function problem(p: LabProblem): HTMLElement {
   return h('li', { class: `kl-problem kl-problem--${p.severity}` }, h('code', {}, `${p.file}:${p.line}`), ' ', h('span', { class: 'kl-problem-severity' }, p.severity), ' ', p.message);
 }
 
-/** Only what is wrong is shown; a healthy machine sees nothing. */
-async function showSystemProblems(el: HTMLElement): Promise<void> {
+/**
+ * Only what is wrong is shown; a healthy machine sees nothing. The details
+ * start folded unless Docker itself is missing (then no lab but the local one
+ * runs): the labs stay the first thing on the page, and each card whose
+ * environment cannot start here says so.
+ */
+async function showSystemProblems(el: HTMLElement, list: HTMLElement): Promise<void> {
   try {
     const findings = (await api.doctor()).filter((d) => !d.ok && d.severity !== 'info');
     if (!findings.length) return;
-    fill(
-      el,
-      h('h2', {}, 'Your machine needs attention'),
+    const blocking = new Set(findings.filter((d) => d.severity === 'error').map((d) => d.id));
+    const blocked = (env: string): string[] => (NEEDED_BY[env] ?? []).filter((id) => blocking.has(id));
+    const errors = findings.filter((d) => d.severity === 'error').length;
+    const warnings = findings.length - errors;
+    const counts = [errors ? `${errors} problem${errors === 1 ? '' : 's'}` : '', warnings ? `${warnings} warning${warnings === 1 ? '' : 's'}` : ''].filter(Boolean).join(', ');
+    const details = h(
+      'details',
+      { open: blocked('containers').length > 0 },
+      h('summary', {}, h('strong', {}, 'Your machine needs attention'), ` — ${counts}. `, h('span', { class: 'kl-summary-more' }, 'Show what to fix')),
       h(
         'ul',
         {},
-        ...findings.map((d) => h('li', { class: `kl-diag kl-diag--${d.severity}` }, h('strong', {}, d.title), ': ', d.detail, d.fix ? h('div', { class: 'kl-fix' }, 'Fix: ', d.fix) : null)),
+        ...findings.map((d) => h('li', { class: `kl-diag kl-diag--${d.severity}` }, h('strong', {}, d.title), ': ', d.detail, d.fix ? h('div', { class: 'kl-fix' }, 'Fix: ', ...richText(d.fix)) : null)),
       ),
+      h('p', { class: 'kl-muted' }, 'Run ', h('code', {}, 'kindlab doctor'), ' in a terminal to check again.'),
     );
+    fill(el, details);
     el.hidden = false;
+    for (const c of list.querySelectorAll<HTMLElement>('.kl-card[data-environment]')) {
+      const missing = blocked(c.dataset.environment ?? '');
+      if (!missing.length) continue;
+      const names = findings.filter((d) => missing.includes(d.id)).map((d) => d.title);
+      const show = h('button', { type: 'button', class: 'kl-link-button' }, 'what to fix');
+      show.addEventListener('click', () => {
+        details.open = true;
+        el.scrollIntoView({ block: 'start', behavior: 'smooth' });
+      });
+      c.querySelector('.kl-card-foot')?.before(h('p', { class: 'kl-card-blocked' }, `⚠ Cannot start on this machine (${names.join(', ')}): `, show));
+    }
   } catch {
     // The doctor is advice; the catalogue works without it.
   }

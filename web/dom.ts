@@ -32,3 +32,29 @@ export function duration(ms: number): string {
   const s = Math.round(ms / 1000);
   return `${Math.floor(s / 60)} m ${String(s % 60).padStart(2, '0')} s`;
 }
+
+/**
+ * Advice text from the server (a doctor's fix, a provisioning failure) as
+ * nodes: `backticks` become code a learner can copy and http(s) URLs become
+ * links. Built from text nodes only, so nothing in the text is markup.
+ */
+export function richText(text: string): Node[] {
+  const out: Node[] = [];
+  for (const [i, part] of text.split('`').entries()) {
+    if (i % 2 === 1) {
+      out.push(h('code', {}, part));
+      continue;
+    }
+    let rest = part;
+    for (let m = URL_PATTERN.exec(rest); m; m = URL_PATTERN.exec(rest)) {
+      if (m.index) out.push(document.createTextNode(rest.slice(0, m.index)));
+      out.push(h('a', { href: m[0], target: '_blank', rel: 'noopener noreferrer' }, m[0]));
+      rest = rest.slice(m.index + m[0].length);
+    }
+    if (rest) out.push(document.createTextNode(rest));
+  }
+  return out;
+}
+
+/** An http(s) URL up to whitespace or a closing bracket; a trailing full stop or comma stays text. */
+const URL_PATTERN = /https?:\/\/[^\s)<>"]+[^\s)<>".,;:]/;

@@ -4,7 +4,7 @@
  * tool's own words, the fix and what `kindlab doctor` found.
  */
 import type { Diagnosis, EnvironmentState, ProgressEvent, ProvisionResult } from '../common/environment.js';
-import { duration, fill, h } from './dom.js';
+import { duration, fill, h, richText } from './dom.js';
 
 interface StageRow {
   status: ProgressEvent['status'];
@@ -92,7 +92,7 @@ export class EnvPanel {
             {},
             h('p', {}, h('strong', {}, `Failed at: ${provision.stage}. `), provision.message),
             provision.toolOutput ? h('pre', { class: 'kl-tool-output' }, provision.toolOutput) : null,
-            provision.fix ? h('p', { class: 'kl-fix' }, h('strong', {}, 'How to fix it: '), provision.fix) : null,
+            provision.fix ? h('p', { class: 'kl-fix' }, h('strong', {}, 'How to fix it: '), ...richText(provision.fix)) : null,
           )
         : h('p', {}, 'The environment failed to start.'),
       bad.length
@@ -100,11 +100,17 @@ export class EnvPanel {
             'div',
             { class: 'kl-diagnosis' },
             h('h3', {}, 'What kindlab doctor found'),
-            h('ul', {}, ...bad.map((d) => h('li', { class: `kl-diag kl-diag--${d.severity}` }, h('strong', {}, d.title), ': ', d.detail, d.fix ? h('div', { class: 'kl-fix' }, 'Fix: ', d.fix) : null))),
+            h('ul', {}, ...bad.map((d) => h('li', { class: `kl-diag kl-diag--${d.severity}` }, h('strong', {}, d.title), ': ', d.detail, d.fix ? h('div', { class: 'kl-fix' }, 'Fix: ', ...richText(d.fix)) : null))),
           )
         : null,
-      h('p', { class: 'kl-muted' }, 'Fix the problem, then reload this page to try again.'),
+      h('p', { class: 'kl-env-retry' }, retryButton(), h('span', { class: 'kl-muted' }, 'after fixing the problem (this reloads the page).')),
     );
     this.failure.hidden = false;
   }
+}
+
+function retryButton(): HTMLButtonElement {
+  const b = h('button', { type: 'button', class: 'kl-button kl-button--primary' }, 'Try again');
+  b.addEventListener('click', () => location.reload());
+  return b;
 }

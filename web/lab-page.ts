@@ -10,7 +10,7 @@ import type { ClientToServerEvents, ServerToClientEvents, SessionSnapshot, Termi
 import type { Diagnosis, EnvironmentState, ProvisionResult } from '../common/environment.js';
 import { api, ApiError, ENVIRONMENT_NAMES, type LabDetails } from './api.js';
 import { topbar } from './catalogue-page.js';
-import { duration, fill, h } from './dom.js';
+import { duration, fill, h, type Child } from './dom.js';
 import { EnvPanel } from './env-panel.js';
 import { TerminalTabs } from './terminal/terminal-tabs.js';
 
@@ -30,6 +30,9 @@ const RESULT_LABELS: Record<CheckResult['status'], string> = {
   error: '⚠ error',
   timeout: '⏱ timed out',
 };
+
+/** What a watched step's latest failing result says while kindlab is still waiting for it (not a red failure: nothing is wrong yet). */
+const WAITING_LABEL = '… waiting';
 
 /** How long the Copy button says "Copied". */
 const COPIED_FEEDBACK_MS = 1500;
@@ -66,6 +69,10 @@ class LabPage {
   private readonly doc: HTMLElement;
   private readonly terms: HTMLElement;
   private readonly notice: HTMLElement;
+  private readonly noticeText: HTMLElement;
+  private readonly recheckButton: HTMLButtonElement;
+  /** The notice lists regressed steps; it goes away once none is left. */
+  private noticeIsRegressions = false;
   private readonly progressText: HTMLElement;
   private readonly progressBar: HTMLElement;
   private readonly nav: HTMLOListElement;
@@ -75,6 +82,8 @@ class LabPage {
   private readonly visible = new Set<string>();
   private readonly watching = new Set<string>();
   private readonly watchSteps: Set<string>;
+  /** Where the keyboard was in the chapter before F6 went to the terminal. */
+  private lastDocFocus: HTMLElement | undefined;
 
   constructor(
     root: HTMLElement,
@@ -87,11 +96,15 @@ class LabPage {
     this.env = new EnvPanel(ENVIRONMENT_NAMES[lab.environment]?.toLowerCase() ?? 'environment');
     this.progressText = h('span', { class: 'kl-progress-text' });
     this.progressBar = h('span', { class: 'kl-progress-fill' });
-    this.notice = h('div', { class: 'kl-notice', role: 'status', 'aria-live': 'polite', hidden: true });
+    this.noticeText = h('span', { class: 'kl-notice-text' });
+    const dismiss = h('button', { type: 'button', class: 'kl-notice-close', 'aria-label': 'Dismiss this message' }, '×');
+    dismiss.addEventListener('click', () => this.say(undefined));
+    this.notice = h('div', { class: 'kl-notice', role: 'status', 'aria-live': 'polite', hidden: true }, this.noticeText, dismiss);
     const recheck = h('button', { type: 'button', class: 'kl-button kl-recheck-button', title: 'Run the checks of every step you passed again' }, 'Re-check earlier steps');
     recheck.addEventListener('click', () => this.recheck(recheck));
+    this.recheckButton = recheck;
     this.nav = h('ol', { class: 'kl-step-nav' });
-    this.doc = h('div', { class: 'kl-doc' });
+    this.doc = h('div', { class: 'kl-doc', tabindex: -1 });
     this.doc.innerHTML = lab.chapters.map((c) => c.html).join('\n');
     this.terms = h('div', { class: 'kl-terms' });
     this.watchSteps = new Set([...this.doc.querySelectorAll<HTMLElement>('.kl-watch')].map((w) => w.dataset.step ?? ''));
@@ -113,10 +126,15 @@ class LabPage {
       ),
     );
     root.removeAttribute('aria-busy');
+    // The page fills the window: topbar, an optional notice, then the two panes (see .kl-lab-page).
+    root.classList.add('kl-lab-page');
     this.renderNav();
     this.setActionsEnabled(false);
     this.doc.addEventListener('click', (e) => this.onClick(e));
     this.doc.addEventListener('submit', (e) => this.onSubmit(e));
+    this.notice.addEventListener('click', (e) => this.onNoticeClick(e));
+    // Capture phase, so xterm never sees F6 (it would send an escape sequence to the shell).
+    document.addEventListener('keydown', (e) => this.onKeydown(e), true);
     this.observeWatchSteps();
 
     this.socket = io({ transports: ['websocket'] });
@@ -187,21 +205,28 @@ class LabPage {
     }
     const results = this.stepElement('kl-results', state.stepId);
     if (results && state.results.length) fill(results, this.renderResults(state));
-    if (state.status === 'failed' || state.status === 'regressed') {
-      const hints = this.stepElement('kl-hints', state.stepId);
-      if (hints) hints.hidden = false;
-    }
+    const hints = this.stepElement('kl-hints', state.stepId);
+    // Hints appear when the learner is stuck and get out of the way once the step passes.
+    if (hints && (state.status === 'failed' || state.status === 'regressed')) hints.hidden = false;
+    if (hints && state.status === 'passed') hints.hidden = true;
     this.renderAnswerResults(state);
     this.renderNav();
     this.updateWatches();
+    if (this.noticeIsRegressions && ![...this.states.values()].some((s) => s.status === 'regressed')) this.say('Every step that had regressed passes again.');
   }
 
   private stepElement(cls: string, stepId: string): HTMLElement | null {
     return this.doc.querySelector<HTMLElement>(`.${cls}[data-step="${CSS.escape(stepId)}"]`);
   }
 
-  private renderResults(state: StepState): HTMLElement {
+  private renderResults(state: StepState): HTMLElement | null {
     const title = state.status === 'regressed' ? 'This step passed before but does not pass any more:' : undefined;
+    // An answer's result is shown beside its own input; listing it again below reads as a second, separate failure.
+    const answered = new Set([...this.doc.querySelectorAll<HTMLElement>(`form.kl-answer[data-step="${CSS.escape(state.stepId)}"]`)].map((f) => f.dataset.answer));
+    const results = state.results.filter((r) => !answered.has(r.checkId));
+    // A watched step that has not passed is still being waited for: its "not yet" is news, not a failure.
+    const waiting = this.watching.has(state.stepId) && state.status !== 'regressed';
+    if (!results.length && !title) return null;
     return h(
       'div',
       {},
@@ -209,11 +234,11 @@ class LabPage {
       h(
         'ul',
         { class: 'kl-result-list' },
-        ...state.results.map((r) =>
+        ...results.map((r) =>
           h(
             'li',
-            { class: `kl-result kl-result--${r.status}`, 'data-check': r.checkId },
-            h('span', { class: 'kl-result-status' }, RESULT_LABELS[r.status]),
+            { class: `kl-result kl-result--${waiting && r.status === 'failed' ? 'waiting' : r.status}`, 'data-check': r.checkId },
+            h('span', { class: 'kl-result-status' }, waiting && r.status === 'failed' ? WAITING_LABEL : RESULT_LABELS[r.status]),
             h('span', { class: 'kl-result-message' }, r.message || '(no message)'),
             h('span', { class: 'kl-result-ms', title: 'How long the check took' }, duration(r.ms)),
             r.expected !== undefined || r.actual !== undefined
@@ -238,7 +263,11 @@ class LabPage {
       const out = form.querySelector<HTMLElement>('.kl-answer-result');
       if (!r || !out) continue;
       out.className = `kl-answer-result kl-result--${r.status}`;
-      out.textContent = `${r.status === 'passed' ? '✓ Correct.' : RESULT_LABELS[r.status]} ${r.status === 'passed' ? '' : r.message}`.trim();
+      // Name the value that was judged, so a second wrong try visibly differs from the first.
+      const tried = form.querySelector<HTMLInputElement>('input[name="value"]')?.value.trim();
+      if (r.status === 'passed') out.textContent = form.dataset.solved === 'true' && !tried ? '✓ Solved for you.' : '✓ Correct.';
+      else if (r.status === 'failed') out.textContent = `✗ ${tried ? `You answered “${tried}”. ` : ''}${r.message}`;
+      else out.textContent = `${RESULT_LABELS[r.status]}: ${r.message}`;
     }
   }
 
@@ -258,8 +287,16 @@ class LabPage {
       }),
     );
     const total = this.lab.steps.length;
-    this.progressText.textContent = `${passed} of ${total} step${total === 1 ? '' : 's'} done`;
+    const done = total > 0 && passed === total;
+    this.progressText.textContent = done ? `All ${total} steps done ✓` : `${passed} of ${total} step${total === 1 ? '' : 's'} done`;
     this.progressBar.style.width = `${total ? (100 * passed) / total : 0}%`;
+    this.root.classList.toggle('kl-lab-done', done);
+    // Nothing has passed yet, so there is nothing to re-check.
+    const recheckable = [...this.states.values()].some((s) => s.status === 'passed' || s.status === 'regressed');
+    if (this.recheckButton.getAttribute('aria-busy') !== 'true') {
+      this.recheckButton.disabled = !recheckable;
+      this.recheckButton.title = recheckable ? 'Run the checks of every step you passed again' : 'Nothing to re-check yet: no step has passed';
+    }
   }
 
   // ---- actions ----------------------------------------------------------------
@@ -304,6 +341,7 @@ class LabPage {
       this.busy(button, false);
       if (reply.ok) this.applyStep(reply.value);
       else if (results) fill(results, h('p', { class: 'kl-error' }, `The check could not run: ${reply.error}`));
+      this.reveal(stepId);
     });
   }
 
@@ -315,9 +353,29 @@ class LabPage {
     this.busy(button, true);
     this.socket.emit('step:solve', { stepId }, (reply) => {
       this.busy(button, false);
-      if (reply.ok) for (const s of reply.value) this.applyStep(s);
-      else if (results) fill(results, h('p', { class: 'kl-error' }, `Could not solve the step: ${reply.error}`));
+      if (reply.ok) {
+        // A solved answer was filled in by the server, not typed here: a value left in the box would read as the right one.
+        for (const s of reply.value) {
+          if (s.status !== 'passed') continue;
+          for (const form of this.doc.querySelectorAll<HTMLFormElement>(`form.kl-answer[data-step="${CSS.escape(s.stepId)}"]`)) {
+            form.dataset.solved = 'true';
+            const input = form.querySelector<HTMLInputElement>('input[name="value"]');
+            if (input) input.value = '';
+          }
+        }
+        for (const s of reply.value) this.applyStep(s);
+      } else if (results) fill(results, h('p', { class: 'kl-error' }, `Could not solve the step: ${reply.error}`));
+      this.reveal(stepId);
     });
+  }
+
+  /** Bring a step's results (or the answer's verdict) into view: the learner pressed a button above them and should not have to scroll to see the outcome. */
+  private reveal(stepId: string): void {
+    const results = this.stepElement('kl-results', stepId);
+    const hints = this.stepElement('kl-hints', stepId);
+    // The hint comes after the results, so showing it shows both.
+    const target = hints && !hints.hidden ? hints : results?.childElementCount ? results : this.doc.querySelector<HTMLElement>(`section.kl-step[data-step="${CSS.escape(stepId)}"] .kl-step-actions`);
+    target?.scrollIntoView({ block: 'nearest', behavior: 'smooth' });
   }
 
   private recheck(button: HTMLButtonElement): void {
@@ -325,15 +383,39 @@ class LabPage {
     this.say('Re-checking the steps you passed…');
     this.socket.emit('steps:recheck', {}, (reply) => {
       this.busy(button, false);
+      this.renderNav();
       if (!reply.ok) return this.say(`Re-check failed: ${reply.error}`);
       for (const s of reply.value) this.applyStep(s);
       const regressed = reply.value.filter((s) => s.status === 'regressed');
-      this.say(
-        regressed.length
-          ? `${regressed.length} step${regressed.length === 1 ? '' : 's'} no longer pass${regressed.length === 1 ? 'es' : ''}: ${regressed.map((s) => this.lab.steps.find((x) => x.id === s.stepId)?.title ?? s.stepId).join(', ')}.`
-          : `All ${reply.value.length} re-checked step${reply.value.length === 1 ? '' : 's'} still pass.`,
-      );
+      if (!regressed.length) return this.say(`All ${reply.value.length} re-checked step${reply.value.length === 1 ? '' : 's'} still pass.`);
+      // Each regressed step is a link to it: the learner's next move is to go and fix it.
+      const links = regressed.flatMap((s, i) => [i ? ', ' : '', h('a', { href: `#step-${s.stepId}`, class: 'kl-notice-step' }, this.lab.steps.find((x) => x.id === s.stepId)?.title ?? s.stepId)]);
+      this.say([`⚠ ${regressed.length} step${regressed.length === 1 ? '' : 's'} no longer pass${regressed.length === 1 ? 'es' : ''}: `, ...links, '. Fix it and press Check there.'], true);
     });
+  }
+
+  private onNoticeClick(e: Event): void {
+    const link = e.target instanceof Element ? e.target.closest<HTMLAnchorElement>('a.kl-notice-step') : null;
+    if (!link) return;
+    e.preventDefault();
+    const section = this.doc.querySelector<HTMLElement>(link.hash);
+    section?.scrollIntoView({ block: 'start', behavior: 'smooth' });
+    section?.querySelector<HTMLButtonElement>('.kl-check-button')?.focus({ preventScroll: true });
+  }
+
+  /** F6 moves between the chapter and the terminal: inside the terminal Tab completes commands, so it cannot be the way out. */
+  private onKeydown(e: KeyboardEvent): void {
+    if (e.key !== 'F6' || e.ctrlKey || e.altKey || e.metaKey) return;
+    e.preventDefault();
+    e.stopPropagation();
+    const inTerminal = document.activeElement instanceof Element && this.terms.contains(document.activeElement);
+    if (!inTerminal) {
+      this.lastDocFocus = document.activeElement instanceof HTMLElement && this.doc.contains(document.activeElement) ? document.activeElement : this.lastDocFocus;
+      this.tabs?.focus();
+      return;
+    }
+    const back = this.lastDocFocus?.isConnected ? this.lastDocFocus : this.doc.querySelector<HTMLElement>('.kl-step .kl-check-button:not(:disabled), .kl-answer input');
+    (back ?? this.doc).focus();
   }
 
   private onSubmit(e: Event): void {
@@ -351,6 +433,7 @@ class LabPage {
       return;
     }
     if (out) out.textContent = 'Checking…';
+    delete form.dataset.solved;
     if (button) this.busy(button, true);
     this.socket.emit('answer:submit', { stepId, answerId, value }, (reply) => {
       if (button) this.busy(button, false);
@@ -394,8 +477,9 @@ class LabPage {
     }
   }
 
-  private say(message: string | undefined): void {
+  private say(message: string | Child[] | undefined, regressions = false): void {
+    this.noticeIsRegressions = regressions && message !== undefined;
     this.notice.hidden = !message;
-    this.notice.textContent = message ?? '';
+    fill(this.noticeText, ...(message === undefined ? [] : typeof message === 'string' ? [message] : message));
   }
 }

@@ -27,7 +27,7 @@ const STATUS_LABEL: Record<TerminalStatus, string> = {
 const STYLE_ID = 'kl-term-style';
 const STYLE = `
 .kl-term { display: flex; flex-direction: column; height: 100%; min-height: 0; background: #1e1e1e; }
-.kl-term-tabs { display: flex; gap: 2px; background: #2d2d2d; flex: none; overflow-x: auto; }
+.kl-term-tabs { display: flex; align-items: stretch; gap: 2px; background: #2d2d2d; flex: none; overflow-x: auto; }
 .kl-term-tab { display: flex; align-items: center; gap: 6px; padding: 6px 12px; border: 0; background: transparent; color: #bbb; font: inherit; cursor: pointer; white-space: nowrap; }
 .kl-term-tab[aria-selected="true"] { background: #1e1e1e; color: #fff; }
 .kl-term-dot { width: 8px; height: 8px; border-radius: 50%; background: #888; }
@@ -35,6 +35,8 @@ const STYLE = `
 .kl-term-tab[data-status="connecting"] .kl-term-dot, .kl-term-tab[data-status="reconnecting"] .kl-term-dot { background: #d29922; }
 .kl-term-tab[data-status="closed"] .kl-term-dot { background: #f85149; }
 .kl-term-status { font-size: 0.8em; opacity: 0.7; }
+.kl-term-keys { margin-left: auto; align-self: center; padding: 0 10px; font-size: 12px; color: #9aa1ab; white-space: nowrap; }
+.kl-term-keys kbd { font: inherit; border: 1px solid #555; border-radius: 3px; padding: 0 4px; color: #ccc; }
 .kl-tabpanes { position: relative; flex: 1; min-height: 0; }
 .kl-tabpane { position: absolute; inset: 0; padding: 4px; }
 .kl-tabpane[hidden] { display: none; }
@@ -91,8 +93,14 @@ export class TerminalTabs {
       button.addEventListener('click', () => this.show(info.name));
       this.tabs.set(info.name, tab);
     }
+    // Tab completes in the shell, so F6 is the way out (handled by the page); say so where keyboard users look.
+    const keys = el(bar, 'span', 'kl-term-keys');
+    keys.title = 'Tab completes commands in the shell; press F6 to move between the chapter and the terminal';
+    el(keys, 'kbd', '').textContent = 'F6';
+    keys.append(' chapter ⇄ terminal');
     const first = terminals[0];
-    if (first) this.show(first.name);
+    // Shown but not focused: taking the focus on load would trap a keyboard user in the shell, where Tab completes.
+    if (first) this.show(first.name, false);
 
     this.hook = {
       names: () => [...this.tabs.keys()],
@@ -105,8 +113,8 @@ export class TerminalTabs {
     w.__kindlab = { ...(w.__kindlab ?? {}), terminals: this.hook };
   }
 
-  /** Bring a terminal's tab to the front (attaching it the first time). */
-  show(name: string): void {
+  /** Bring a terminal's tab to the front (attaching it the first time), and focus it unless told not to. */
+  show(name: string, focus = true): void {
     const tab = this.tabs.get(name);
     if (!tab) return;
     for (const [n, t] of this.tabs) {
@@ -120,7 +128,12 @@ export class TerminalTabs {
       tab.shown = true;
       tab.view.attach();
     }
-    tab.view.focus();
+    if (focus) tab.view.focus();
+  }
+
+  /** Focus the terminal in front (F6 from the chapter). */
+  focus(): void {
+    if (this.active) this.tabs.get(this.active)?.view.focus();
   }
 
   /** Type a command and Enter into a terminal (a `run` directive), and focus it. */

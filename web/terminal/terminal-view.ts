@@ -32,6 +32,20 @@ export type KindlabClientSocket = Socket<ServerToClientEvents, ClientToServerEve
 const ATTACH_TIMEOUT_MS = 5000;
 /** Retry delay after an unanswered attach (the server may still be joining the session). */
 const ATTACH_RETRY_MS = 1000;
+/**
+ * A fresh shell is ready for typed input once its output (banner, prompt, and
+ * e.g. busybox ash's cursor-position query) has been quiet this long. Typed
+ * earlier, a run button's command is echoed by the tty before the prompt and
+ * xterm's answer to the query lands in the command line as `^[[8;18R`.
+ */
+const PROMPT_QUIET_MS = 150;
+/** Give up waiting for a fresh shell's prompt after this long (a shell may print none). */
+const PROMPT_MAX_WAIT_MS = 3000;
+/**
+ * Line height as a multiple of the font size: at 1.0 DejaVu Sans Mono's
+ * underscore falls below the cell and is clipped, so LAB_COLOR reads "LAB COLOR".
+ */
+const LINE_HEIGHT = 1.15;
 
 const DIM = '\x1b[2m';
 const RESET = '\x1b[0m';
@@ -56,6 +70,10 @@ export class TerminalView {
   private attempt = 0;
   private retryTimer: ReturnType<typeof setTimeout> | undefined;
   private readonly queuedInput: string[] = [];
+  /** Set while a freshly started shell has not yet printed its prompt: typed input waits. */
+  private awaitingPrompt = false;
+  private promptTimer: ReturnType<typeof setTimeout> | undefined;
+  private promptDeadline: ReturnType<typeof setTimeout> | undefined;
   private readonly disposers: (() => void)[] = [];
   private disposed = false;
 
@@ -70,6 +88,7 @@ export class TerminalView {
       cursorBlink: true,
       fontFamily: 'ui-monospace, "DejaVu Sans Mono", Menlo, Consolas, monospace',
       fontSize: 14,
+      lineHeight: LINE_HEIGHT,
       scrollback: 5000,
       theme: { background: '#1e1e1e' },
     });
@@ -166,6 +185,8 @@ export class TerminalView {
       this.replayEnd = end;
       this.unacked = 0;
       this.attached = true;
+      // Nothing to replay and nothing seen: the shell is just starting, so let it reach its prompt first.
+      if (end === 0 && this.received === 0) this.waitForPrompt();
       this.setStatus('live');
       this.flushQueuedInput();
     });
@@ -173,7 +194,7 @@ export class TerminalView {
 
   /** Type text into the terminal as if the learner did (used by run buttons). */
   type(data: string): void {
-    if (this.attached && this.currentStatus === 'live' && !this.replaying) this.send(data);
+    if (this.attached && this.currentStatus === 'live' && !this.replaying && !this.awaitingPrompt) this.send(data);
     else {
       this.queuedInput.push(data);
       if (!this.attached) this.attach();
@@ -207,6 +228,8 @@ export class TerminalView {
     if (this.disposed) return;
     this.disposed = true;
     clearTimeout(this.retryTimer);
+    clearTimeout(this.promptTimer);
+    clearTimeout(this.promptDeadline);
     for (const d of this.disposers.splice(0)) d();
     this.statusListeners.clear();
     this.term.dispose();
@@ -236,8 +259,29 @@ export class TerminalView {
         this.socket.emit('term:ack', { terminal: this.name, bytes: this.unacked });
         this.unacked = 0;
       }
+      if (this.awaitingPrompt) this.settleAfterOutput();
       if (!this.replaying) this.flushQueuedInput();
     });
+  }
+
+  private waitForPrompt(): void {
+    this.awaitingPrompt = true;
+    clearTimeout(this.promptDeadline);
+    this.promptDeadline = setTimeout(() => this.promptReady(), PROMPT_MAX_WAIT_MS);
+  }
+
+  /** Output arrived from a starting shell: it is ready once it has been quiet for a moment. */
+  private settleAfterOutput(): void {
+    clearTimeout(this.promptTimer);
+    this.promptTimer = setTimeout(() => this.promptReady(), PROMPT_QUIET_MS);
+  }
+
+  private promptReady(): void {
+    clearTimeout(this.promptTimer);
+    clearTimeout(this.promptDeadline);
+    if (!this.awaitingPrompt || this.disposed) return;
+    this.awaitingPrompt = false;
+    this.flushQueuedInput();
   }
 
   private serverStatus(status: TerminalStatus, message?: string): void {
@@ -265,7 +309,7 @@ export class TerminalView {
   }
 
   private flushQueuedInput(): void {
-    if (!this.attached || this.replaying || this.currentStatus !== 'live') return;
+    if (!this.attached || this.replaying || this.awaitingPrompt || this.currentStatus !== 'live') return;
     for (const d of this.queuedInput.splice(0)) this.send(d);
   }
 
