@@ -42,7 +42,8 @@ export function richText(text: string): Node[] {
   const out: Node[] = [];
   for (const [i, part] of text.split('`').entries()) {
     if (i % 2 === 1) {
-      out.push(h('code', {}, part));
+      // The backticks stay in the text (copying the advice keeps them, and so does innerText) but not on screen.
+      out.push(h('code', {}, h('span', { class: 'kl-tick' }, '`'), part, h('span', { class: 'kl-tick' }, '`')));
       continue;
     }
     let rest = part;
