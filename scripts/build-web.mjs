@@ -18,3 +18,4 @@ const options = {
 await build(options);
 cpSync('node_modules/@xterm/xterm/css/xterm.css', 'dist/web/xterm.css');
 cpSync('web/styles.css', 'dist/web/styles.css');
+cpSync('web/favicon.svg', 'dist/web/favicon.svg');

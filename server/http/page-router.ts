@@ -5,8 +5,9 @@ import { pageShell } from './page-shell.js';
 
 export function pageRouter<S extends ServerSession>(deps: AppDeps<S>): Router {
   const r = Router();
+  const mode = deps.workshop ? 'workshop' : 'local';
   r.get('/', (_req, res) => {
-    res.type('html').send(pageShell('kindlab — labs'));
+    res.type('html').send(pageShell('kindlab — labs', mode));
   });
   r.get('/labs/:id', (req, res) => {
     const { labs, entries } = deps.catalogue();
@@ -14,7 +15,7 @@ export function pageRouter<S extends ServerSession>(deps: AppDeps<S>): Router {
     const lab = labs.get(id);
     const known = lab !== undefined || entries.some((e) => e.id === id);
     // An unknown lab still gets the shell (the bundle explains), but with the right status.
-    res.status(known ? 200 : 404).type('html').send(pageShell(lab ? `${lab.title} — kindlab` : 'kindlab'));
+    res.status(known ? 200 : 404).type('html').send(pageShell(lab ? `${lab.title} — kindlab` : 'kindlab', mode));
   });
   return r;
 }

@@ -72,10 +72,10 @@ export function workshopRoutes(workshop: Workshop): Router {
     res.redirect(302, '/join');
   });
   r.get('/join', (_req, res) => {
-    res.type('html').send(pageShell(`Join ${workshop.title} — kindlab`));
+    res.type('html').send(pageShell(`Join ${workshop.title} — kindlab`, 'workshop'));
   });
   r.get('/instructor', (_req, res) => {
-    res.type('html').send(pageShell(`${workshop.title} — instructor — kindlab`));
+    res.type('html').send(pageShell(`${workshop.title} — instructor — kindlab`, 'workshop'));
   });
   r.get('/resume/:token', (req, res) => {
     const token = String(req.params.token);

@@ -150,6 +150,7 @@ describe('a containers lab in Chromium (browser)', function () {
     await stopEsbuild(); // its service process would otherwise outlive the test
     cpSync(join(REPO, 'node_modules', '@xterm', 'xterm', 'css', 'xterm.css'), join(webRoot, 'xterm.css'));
     cpSync(join(REPO, 'web', 'styles.css'), join(webRoot, 'styles.css'));
+    cpSync(join(REPO, 'web', 'favicon.svg'), join(webRoot, 'favicon.svg'));
 
     const registry = createBuiltinRegistry();
     writeMissingImageLab(join(dir, 'labs'));

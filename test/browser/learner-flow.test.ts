@@ -71,6 +71,7 @@ describe('learner flow in Chromium (browser)', function () {
     await stopEsbuild(); // its service process would otherwise outlive the test
     cpSync(join(REPO, 'node_modules', '@xterm', 'xterm', 'css', 'xterm.css'), join(webRoot, 'xterm.css'));
     cpSync(join(REPO, 'web', 'styles.css'), join(webRoot, 'styles.css'));
+    cpSync(join(REPO, 'web', 'favicon.svg'), join(webRoot, 'favicon.svg'));
 
     const registry = createBuiltinRegistry();
     const catalogue = await loadCatalogue(join(REPO, 'labs'), registry);
@@ -106,6 +107,10 @@ describe('learner flow in Chromium (browser)', function () {
     const page = context.pages()[0] ?? (await context.newPage());
     const pageErrors: string[] = [];
     page.on('pageerror', (e) => pageErrors.push(e.message));
+    // A failed request (e.g. a 404 the page did not need to make) shows up as a console error.
+    page.on('console', (m) => {
+      if (m.type() === 'error') pageErrors.push(`console: ${m.text()} ${m.location().url}`);
+    });
 
     // Catalogue.
     await page.goto(url);

@@ -87,6 +87,7 @@ describe('re-check, answers and keyboard in Chromium (browser, ux)', function ()
     await stopEsbuild(); // its service process would otherwise outlive the test
     cpSync(join(REPO, 'node_modules', '@xterm', 'xterm', 'css', 'xterm.css'), join(webRoot, 'xterm.css'));
     cpSync(join(REPO, 'web', 'styles.css'), join(webRoot, 'styles.css'));
+    cpSync(join(REPO, 'web', 'favicon.svg'), join(webRoot, 'favicon.svg'));
 
     const registry = createBuiltinRegistry();
     const catalogue = await loadCatalogue(join(REPO, 'labs'), registry);

@@ -150,6 +150,7 @@ describe('workshop in Chromium (browser)', function () {
     await build({ entryPoints: { app: join(REPO, 'web', 'main.ts') }, bundle: true, format: 'esm', target: 'es2022', outdir: webRoot, logLevel: 'error' });
     cpSync(join(REPO, 'node_modules', '@xterm', 'xterm', 'css', 'xterm.css'), join(webRoot, 'xterm.css'));
     cpSync(join(REPO, 'web', 'styles.css'), join(webRoot, 'styles.css'));
+    cpSync(join(REPO, 'web', 'favicon.svg'), join(webRoot, 'favicon.svg'));
     // esbuild keeps a service process for further builds; this test makes no more.
     await stopEsbuild();
 

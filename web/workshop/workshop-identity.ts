@@ -12,6 +12,7 @@ const ENDED_MESSAGE = 'The workshop has ended. Thank you for taking part!';
 
 /** Add the learner's name to the page and watch for the end of the event. */
 export async function showWorkshopIdentity(root: HTMLElement): Promise<void> {
+  if (document.body.dataset.mode !== 'workshop') return; // a local server has no learners to ask about
   let me: Me;
   try {
     me = await workshopApi.me();
