@@ -168,7 +168,7 @@ async function noisyRun(tp: TermPage, server: RunningServer, run: number, cfg: C
   try {
     for (let i = 0; i < cfg.flooders; i++) {
       // Fresh terminals each run, so no replay of an earlier flood reaches them.
-      const terminal = `t${cfg.idleTerminals + run * cfg.flooders + i}`;
+      const terminal = `t${run * cfg.flooders + i}`;
       const c = await openTerminal({ server: server.name, url: server.url, ...(sessionId ? { sessionId, terminal } : {}) });
       c.input('yes "flood $((40+2)) flood flood flood flood flood flood flood flood"\r');
       flooders.push(c);
