@@ -6,31 +6,26 @@
  * → reload keeps progress, with the time from page load to a live terminal
  * measured. Then a lab whose image is missing: the page names the failing
  * stage, says why and how to fix it (`kindlab prepare`), and nothing is left.
- * Saves docs/screenshots/containers-lab.png.
+ * Saves containers-lab.png and containers-lab-missing-image.png (to
+ * docs/screenshots/ with KINDLAB_SCREENSHOTS=1).
  */
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { build, stop as stopEsbuild } from 'esbuild';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
 import type { Lab } from '../../common/lab.js';
-import { createEnvironment } from '../../cluster/create-environment.js';
 import { LABEL_LAB, LABEL_SESSION } from '../../cluster/environment.js';
 import { buildLabImages } from '../../cluster/images/build-lab-images.js';
 import { runTool } from '../../cluster/tool.js';
-import { createApp, type App, type Catalogue } from '../../server/server.js';
+import type { Catalogue } from '../../server/server.js';
 import { loadCatalogue } from '../../server/labs/loader.js';
 import { createBuiltinRegistry } from '../../server/checks/registry.js';
-import { SqliteStore } from '../../server/store/sqlite-store.js';
-import { SessionManager } from '../../server/sessions/session-manager.js';
-import { bindTerminalEvents } from '../../server/terminals/terminal-channel.js';
+import { buildTestWebRoot, collectPageErrors, launchChromium, requireChromium, screenshotsDir, terminalLines, typeInTerminal, waitForTerminal } from '../helpers/browser.js';
+import { assertNoNewChildren, childProcesses } from '../helpers/processes.js';
+import { startTestServer, type TestServer } from '../helpers/server.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-quic', '--no-first-run', '--disable-component-update', '--disable-sync'];
 const REPO = resolve(import.meta.dirname, '..', '..');
-const SCREENSHOTS = join(REPO, 'docs', 'screenshots');
 /** DESIGN.md: an environment that already exists → first live terminal in the browser in under 3 s. */
 const LIVE_TERMINAL_TARGET_MS = 3000;
 const MISSING_LAB = 'containers-missing-image';
@@ -63,18 +58,6 @@ function writeMissingImageLab(labsDir: string): void {
   writeFileSync(join(dir, 'chapters', '01-box.md'), '# A box\n\n## Look around {#look}\n\n```run terminal=box\nls\n```\n\n```check target=box\ntest -f /done\n```\n\n```solve target=box\ntouch /done\n```\n');
 }
 
-/** Processes this test process started that are still alive (PTY shells, docker exec, Chromium). */
-function children(): string[] {
-  try {
-    return execFileSync('ps', ['-o', 'pid=,comm=', '--ppid', String(process.pid)], { encoding: 'utf8' })
-      .split('\n')
-      .map((l) => l.trim())
-      .filter((l) => l && !/\bps$/.test(l));
-  } catch {
-    return []; // ps exits 1 when there are none
-  }
-}
-
 async function labelled(label: string): Promise<string[]> {
   const filter = `label=${label}`;
   const list = async (args: string[]) => (await runTool('docker', [...args, '--filter', filter])).stdout.split('\n').filter(Boolean);
@@ -83,28 +66,6 @@ async function labelled(label: string): Promise<string[]> {
     ...(await list(['network', 'ls', '-q'])).map((n) => `network ${n}`),
     ...(await list(['volume', 'ls', '-q'])).map((v) => `volume ${v}`),
   ];
-}
-
-/** A terminal's lines as the learner sees them, through the page's test hook. */
-async function terminalLines(page: Page, name: string): Promise<string[]> {
-  return page.evaluate((n) => (globalThis as unknown as { __kindlab?: { terminals?: { text(n: string): string[] } } }).__kindlab?.terminals?.text(n) ?? [], name);
-}
-
-async function waitForLines(page: Page, name: string, test: (lines: string[]) => boolean, what: string, timeoutMs = 10_000): Promise<string[]> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const lines = await terminalLines(page, name).catch(() => []);
-    if (test(lines)) return lines;
-    if (Date.now() > end) throw new Error(`terminal ${name} never showed ${what}; it shows:\n${lines.join('\n')}`);
-    await page.waitForTimeout(100);
-  }
-}
-
-async function typeInto(page: Page, terminal: string, line: string): Promise<void> {
-  await page.locator(`.kl-term-tab[data-terminal="${terminal}"]`).click();
-  await page.locator(`.kl-tabpane[data-terminal="${terminal}"] .xterm`).click();
-  await page.keyboard.type(line);
-  await page.keyboard.press('Enter');
 }
 
 /**
@@ -132,25 +93,20 @@ describe('a containers lab in Chromium (browser)', function () {
   // Image builds (busybox) take seconds and are cached; the walk-through itself ~20 s.
   this.timeout(3 * 60_000);
   let dir: string;
-  let app: App;
+  let server: TestServer;
   let url: string;
-  let store: SqliteStore;
-  let sessions: SessionManager;
+  let screenshots: string;
   let context: BrowserContext;
   let before0: string[];
   const sessionIds = new Set<string>();
 
   before(async () => {
-    assert.ok(existsSync(CHROMIUM), `${CHROMIUM} is missing: apt-get install chromium`);
-    before0 = children();
+    requireChromium();
+    before0 = childProcesses();
     dir = mkdtempSync(join(tmpdir(), 'kindlab-browser-containers-'));
+    screenshots = screenshotsDir(dir);
     for (const r of await buildLabImages(['kindlab/busybox:1'], () => undefined)) assert.ok(r.ok, r.ok ? '' : r.message);
-    const webRoot = join(dir, 'web');
-    await build({ entryPoints: { app: join(REPO, 'web', 'main.ts') }, bundle: true, format: 'esm', target: 'es2022', outdir: webRoot, logLevel: 'error' });
-    await stopEsbuild(); // its service process would otherwise outlive the test
-    cpSync(join(REPO, 'node_modules', '@xterm', 'xterm', 'css', 'xterm.css'), join(webRoot, 'xterm.css'));
-    cpSync(join(REPO, 'web', 'styles.css'), join(webRoot, 'styles.css'));
-    cpSync(join(REPO, 'web', 'favicon.svg'), join(webRoot, 'favicon.svg'));
+    const webRoot = await buildTestWebRoot(dir);
 
     const registry = createBuiltinRegistry();
     writeMissingImageLab(join(dir, 'labs'));
@@ -162,40 +118,24 @@ describe('a containers lab in Chromium (browser)', function () {
     assert.ok(labs.get('two-machines') && labs.get(MISSING_LAB), `both labs load: ${JSON.stringify(extra.entries)}`);
     const catalogue: Catalogue = { labs, entries: [...real.entries, ...extra.entries].filter((e) => labs.has(e.id)) };
 
-    store = new SqliteStore(join(dir, 'kindlab.db'));
-    sessions = new SessionManager({ store, labs: () => catalogue.labs, createEnvironment, registry, dataDir: join(dir, 'data'), terminalGraceMs: 60_000 });
-    app = createApp({
-      catalogue: () => catalogue,
-      sessions,
-      bindTerminals: (socket, session) => bindTerminalEvents(socket, session.terminals),
-      doctor: async () => [],
-      webRoot,
-      logger: { info: () => undefined, error: (m, e) => console.error(m, e) },
-    });
-    ({ url } = await app.listen(0, '127.0.0.1'));
-    context = await chromium.launchPersistentContext(join(dir, 'profile'), {
-      executablePath: CHROMIUM,
-      args: CHROMIUM_ARGS,
-      headless: true,
-      viewport: { width: 1280, height: 800 },
-    });
+    server = await startTestServer({ labs: catalogue, registry, dataDir: join(dir, 'data'), webRoot });
+    ({ url } = server);
+    context = await launchChromium(join(dir, 'profile'));
     await context.addInitScript(recorder);
   });
 
   after(async () => {
     await context?.close();
-    await app?.close();
-    for (const s of sessions?.list() ?? []) sessionIds.add(s.id);
-    for (const id of sessionIds) await sessions?.destroy(id);
-    await sessions?.dispose();
-    store?.close();
+    await server?.app.close();
+    for (const s of server?.sessions.list() ?? []) sessionIds.add(s.id);
+    for (const id of sessionIds) await server?.sessions.destroy(id);
+    await server?.close();
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
   it('two-machines: progress until ready, a tab per machine, run, fail with hint, pass, reload keeps progress', async () => {
     const page = context.pages()[0] ?? (await context.newPage());
-    const pageErrors: string[] = [];
-    page.on('pageerror', (e) => pageErrors.push(e.message));
+    const pageErrors = collectPageErrors(page);
 
     // Catalogue.
     await page.goto(url);
@@ -208,7 +148,7 @@ describe('a containers lab in Chromium (browser)', function () {
     await card.getByRole('link', { name: /Start/ }).click();
     await page.waitForURL(/\/labs\/two-machines$/);
     await page.locator('#app.kl-ready').waitFor({ timeout: 60_000 });
-    for (const s of sessions.list()) sessionIds.add(s.id);
+    for (const s of server.sessions.list()) sessionIds.add(s.id);
     const shown = (await seen(page)).stages;
     assert.ok(shown.length > 0, 'the provisioning stages were on screen before the environment was ready');
     const last = shown.at(-1)!;
@@ -219,13 +159,13 @@ describe('a containers lab in Chromium (browser)', function () {
     // One tab per machine; each is a shell on its own machine.
     await page.locator('.kl-term-tab[data-terminal="alpha"][data-status="live"]').waitFor({ timeout: 15_000 });
     assert.deepEqual(await page.locator('.kl-term-tab').evaluateAll((els) => els.map((e) => (e as HTMLElement).dataset.terminal)), ['alpha', 'beta']);
-    await typeInto(page, 'beta', 'hostname');
-    await waitForLines(page, 'beta', (l) => l.some((x) => x.trim() === 'beta'), 'its hostname');
+    await typeInTerminal(page, 'hostname', 'beta');
+    await waitForTerminal(page, 'beta', (l) => l.some((x) => x.trim() === 'beta'), 'its hostname');
     await page.locator('.kl-term-tab[data-terminal="beta"][data-status="live"]').waitFor();
 
     // A run button types into its own machine's terminal (switching tabs).
     await page.locator('.kl-run-button[data-terminal="alpha"]').first().click();
-    await waitForLines(page, 'alpha', (l) => l.some((x) => x.trim() === 'alpha') && l.some((x) => /inet \d+\.\d+\.\d+\.\d+\/\d+/.test(x)), 'hostname and address');
+    await waitForTerminal(page, 'alpha', (l) => l.some((x) => x.trim() === 'alpha') && l.some((x) => /inet \d+\.\d+\.\d+\.\d+\/\d+/.test(x)), 'hostname and address');
     assert.equal(await page.locator('.kl-term-tab[data-terminal="alpha"]').getAttribute('aria-selected'), 'true');
 
     // Check the message step before doing it: it fails and the hint appears.
@@ -239,7 +179,7 @@ describe('a containers lab in Chromium (browser)', function () {
     // Do the step with the chapter's own run buttons: listen in beta, send from alpha (resend until the listener is up).
     const runs = step.locator('.kl-run-button');
     await runs.nth(0).click(); // beta: nc -l -p 7000 > message.txt
-    await waitForLines(page, 'beta', (l) => l.some((x) => x.includes('nc -l -p 7000')), 'the listener command');
+    await waitForTerminal(page, 'beta', (l) => l.some((x) => x.includes('nc -l -p 7000')), 'the listener command');
     const end = Date.now() + 20_000;
     for (;;) {
       await runs.nth(1).click(); // alpha: echo "hello from $(hostname)" | nc beta 7000
@@ -252,8 +192,7 @@ describe('a containers lab in Chromium (browser)', function () {
     assert.match(await step.locator('.kl-results').innerText(), /beta received: hello from alpha/);
     assert.match(await step.locator('.kl-step-status').innerText(), /passed/);
     assert.match(await page.locator('.kl-progress-text').innerText(), /^1 of 3 steps done$/);
-    mkdirSync(SCREENSHOTS, { recursive: true });
-    await page.screenshot({ path: join(SCREENSHOTS, 'containers-lab.png') });
+    await page.screenshot({ path: join(screenshots, 'containers-lab.png') });
 
     // Reload: the environment exists, so no provisioning; progress and the shells' output come back.
     const t0 = Date.now();
@@ -267,19 +206,18 @@ describe('a containers lab in Chromium (browser)', function () {
     await step.locator('.kl-step-status.kl-badge--passed').waitFor();
     assert.match(await page.locator('.kl-progress-text').innerText(), /^1 of 3 steps done$/);
     assert.deepEqual((await seen(page)).stages, [], 'no provisioning on reload');
-    await waitForLines(page, 'alpha', (l) => l.some((x) => x.includes('nc beta 7000')), 'the replayed history');
+    await waitForTerminal(page, 'alpha', (l) => l.some((x) => x.includes('nc beta 7000')), 'the replayed history');
 
     assert.deepEqual(pageErrors, []);
   });
 
   it('a lab whose image is missing: the failing stage, why, and the fix; nothing left behind', async () => {
     const page = await context.newPage();
-    const pageErrors: string[] = [];
-    page.on('pageerror', (e) => pageErrors.push(e.message));
+    const pageErrors = collectPageErrors(page);
     await page.goto(new URL(`/labs/${MISSING_LAB}`, url).href);
     const panel = page.locator('.kl-env[data-state="failed"]');
     await panel.waitFor({ timeout: 30_000 });
-    const session = sessions.list().find((s) => s.lab.id === MISSING_LAB);
+    const session = server.sessions.list().find((s) => s.lab.id === MISSING_LAB);
     assert.ok(session);
     sessionIds.add(session.id);
 
@@ -291,7 +229,7 @@ describe('a containers lab in Chromium (browser)', function () {
     assert.match(await panel.locator('.kl-stage--failed').innerText(), /✗\s*image kindlab\/no-such-image:0/);
     assert.equal(await page.locator('#app.kl-ready').count(), 0, 'no terminal, no enabled buttons');
     assert.equal(await page.locator('.kl-check-button').first().isDisabled(), true);
-    await page.screenshot({ path: join(SCREENSHOTS, 'containers-lab-missing-image.png') });
+    await page.screenshot({ path: join(screenshots, 'containers-lab-missing-image.png') });
 
     // The failed provision removed what it made: nothing carries the session's or the lab's label.
     assert.deepEqual(await labelled(`${LABEL_SESSION}=${session.id}`), []);
@@ -301,15 +239,13 @@ describe('a containers lab in Chromium (browser)', function () {
   });
 
   it('leaves no container, network, volume or process behind', async () => {
-    for (const s of sessions.list()) sessionIds.add(s.id);
+    for (const s of server.sessions.list()) sessionIds.add(s.id);
     assert.equal(sessionIds.size, 2, [...sessionIds].join(', '));
     await context.close();
-    await app.close();
-    for (const id of sessionIds) assert.equal(await sessions.destroy(id), true);
-    await sessions.dispose();
+    await server.app.close();
+    for (const id of sessionIds) assert.equal(await server.sessions.destroy(id), true);
+    await server.close();
     for (const id of sessionIds) assert.deepEqual(await labelled(`${LABEL_SESSION}=${id}`), [], `session ${id}`);
-    const end = Date.now() + 5000;
-    while (children().length > before0.length && Date.now() < end) await new Promise((r) => setTimeout(r, 100));
-    assert.deepEqual(children(), before0);
+    await assertNoNewChildren(before0);
   });
 });

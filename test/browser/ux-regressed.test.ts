@@ -9,56 +9,19 @@
  *   focus on load, and F6 moves between the chapter and the terminal.
  */
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { cpSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { build, stop as stopEsbuild } from 'esbuild';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
-import { createEnvironment } from '../../cluster/create-environment.js';
-import { createApp, type App } from '../../server/server.js';
-import { loadCatalogue } from '../../server/labs/loader.js';
-import { createBuiltinRegistry } from '../../server/checks/registry.js';
-import { SqliteStore } from '../../server/store/sqlite-store.js';
-import { SessionManager } from '../../server/sessions/session-manager.js';
-import { bindTerminalEvents } from '../../server/terminals/terminal-channel.js';
+import type { BrowserContext, Page } from 'playwright-core';
+import { buildTestWebRoot, collectPageErrors, launchChromium, requireChromium, typeInTerminal, waitForTerminal as waitForTerminalOf } from '../helpers/browser.js';
+import { assertNoNewChildren, childProcesses } from '../helpers/processes.js';
+import { startTestServer, type TestServer } from '../helpers/server.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-quic', '--no-first-run', '--disable-component-update', '--disable-sync'];
 const REPO = resolve(import.meta.dirname, '..', '..');
 
-/** Processes this test process started that are still alive (PTY shells, Chromium). */
-function children(): string[] {
-  try {
-    return execFileSync('ps', ['-o', 'pid=,comm=', '--ppid', String(process.pid)], { encoding: 'utf8' })
-      .split('\n')
-      .map((l) => l.trim())
-      .filter((l) => l && !/\bps$/.test(l));
-  } catch {
-    return []; // ps exits 1 when there are none
-  }
-}
-
-/** The shell terminal's lines as the learner sees them (through the page's test hook). */
-async function terminalLines(page: Page): Promise<string[]> {
-  return page.evaluate(() => (globalThis as unknown as { __kindlab: { terminals: { text(n: string): string[] } } }).__kindlab.terminals.text('shell'));
-}
-
-async function waitForTerminal(page: Page, pattern: RegExp, timeoutMs = 10_000): Promise<string> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const text = (await terminalLines(page).catch(() => [])).join('\n');
-    if (pattern.test(text)) return text;
-    if (Date.now() > end) throw new Error(`terminal never showed ${pattern}; it shows:\n${text}`);
-    await page.waitForTimeout(100);
-  }
-}
-
-/** Type a line into the shell as a learner would: click the terminal, type, Enter. */
-async function typeInShell(page: Page, line: string): Promise<void> {
-  await page.locator('.kl-terms .xterm').first().click();
-  await page.keyboard.type(line);
-  await page.keyboard.press('Enter');
+/** hello-shell's one terminal, read through the page's test hook. */
+function waitForTerminal(page: Page, pattern: RegExp): Promise<string> {
+  return waitForTerminalOf(page, 'shell', pattern);
 }
 
 function activeClass(page: Page): Promise<string> {
@@ -68,54 +31,30 @@ function activeClass(page: Page): Promise<string> {
 describe('re-check, answers and keyboard in Chromium (browser, ux)', function () {
   this.timeout(60_000);
   let dir: string;
-  let app: App;
-  let url: string;
-  let store: SqliteStore;
-  let sessions: SessionManager;
+  let server: TestServer;
   let context: BrowserContext;
   let page: Page;
   let before0: string[];
-  const pageErrors: string[] = [];
+  let pageErrors: string[] = [];
 
   before(async () => {
-    assert.ok(existsSync(CHROMIUM), `${CHROMIUM} is missing: apt-get install chromium`);
-    before0 = children();
+    requireChromium();
+    before0 = childProcesses();
     dir = mkdtempSync(join(tmpdir(), 'kindlab-ux-'));
-    // Bundle the current web/ source, so the test never runs a stale dist/.
-    const webRoot = join(dir, 'web');
-    await build({ entryPoints: { app: join(REPO, 'web', 'main.ts') }, bundle: true, format: 'esm', target: 'es2022', outdir: webRoot, logLevel: 'error' });
-    await stopEsbuild(); // its service process would otherwise outlive the test
-    cpSync(join(REPO, 'node_modules', '@xterm', 'xterm', 'css', 'xterm.css'), join(webRoot, 'xterm.css'));
-    cpSync(join(REPO, 'web', 'styles.css'), join(webRoot, 'styles.css'));
-    cpSync(join(REPO, 'web', 'favicon.svg'), join(webRoot, 'favicon.svg'));
-
-    const registry = createBuiltinRegistry();
-    const catalogue = await loadCatalogue(join(REPO, 'labs'), registry);
-    assert.ok(catalogue.labs.has('hello-shell'), 'labs/hello-shell loads');
-    store = new SqliteStore(join(dir, 'kindlab.db'));
-    sessions = new SessionManager({ store, labs: () => catalogue.labs, createEnvironment, registry, dataDir: join(dir, 'data'), terminalGraceMs: 60_000 });
-    app = createApp({
-      catalogue: () => catalogue,
-      sessions,
-      bindTerminals: (socket, session) => bindTerminalEvents(socket, session.terminals),
-      doctor: async () => [],
-      webRoot,
-      logger: { info: () => undefined, error: (m, e) => console.error(m, e) },
-    });
-    ({ url } = await app.listen(0, '127.0.0.1'));
-    context = await chromium.launchPersistentContext(join(dir, 'profile'), { executablePath: CHROMIUM, args: CHROMIUM_ARGS, headless: true, viewport: { width: 1280, height: 800 } });
+    const webRoot = await buildTestWebRoot(dir);
+    server = await startTestServer({ labs: join(REPO, 'labs'), dataDir: join(dir, 'data'), webRoot });
+    assert.ok(server.catalogue.labs.has('hello-shell'), 'labs/hello-shell loads');
+    context = await launchChromium(join(dir, 'profile'));
     page = context.pages()[0] ?? (await context.newPage());
-    page.on('pageerror', (e) => pageErrors.push(e.message));
-    await page.goto(`${url}labs/hello-shell`);
+    pageErrors = collectPageErrors(page);
+    await page.goto(`${server.url}labs/hello-shell`);
     await page.locator('#app.kl-ready').waitFor({ timeout: 15_000 });
     await waitForTerminal(page, /kindlab:work# ?$/m);
   });
 
   after(async () => {
     await context?.close();
-    await app?.close();
-    await sessions?.dispose();
-    store?.close();
+    await server?.close();
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
@@ -142,7 +81,7 @@ describe('re-check, answers and keyboard in Chromium (browser, ux)', function ()
     assert.equal(await recheck.isDisabled(), false, 'a passed step can be re-checked');
 
     // Break it behind the page's back, then re-check.
-    await typeInShell(page, 'rm hello.txt && echo removed-$((40+2))');
+    await typeInTerminal(page, 'rm hello.txt && echo removed-$((40+2))');
     await waitForTerminal(page, /removed-42/);
     await recheck.click();
     const notice = page.locator('.kl-notice');
@@ -162,7 +101,7 @@ describe('re-check, answers and keyboard in Chromium (browser, ux)', function ()
     assert.match(await activeClass(page), /kl-check-button/);
 
     // Fix it: the step passes again and the notice says so.
-    await typeInShell(page, 'echo "hello, shell" > hello.txt');
+    await typeInTerminal(page, 'echo "hello, shell" > hello.txt');
     await page.keyboard.press('F6'); // back from the terminal to the Check button the link focused
     assert.match(await activeClass(page), /kl-check-button/);
     await page.keyboard.press('Enter');
@@ -186,7 +125,7 @@ describe('re-check, answers and keyboard in Chromium (browser, ux)', function ()
     assert.equal(await page.evaluate(() => document.activeElement?.getAttribute('name')), 'value', 'the box keeps the focus for another try');
 
     // Read the real value in the real shell, as the learner would, and answer with it.
-    await typeInShell(page, 'echo "fruits=$(sort -u fruits.txt | wc -l | tr -d \' \')"');
+    await typeInTerminal(page, 'echo "fruits=$(sort -u fruits.txt | wc -l | tr -d \' \')"');
     const live = /fruits=(\d+)/.exec(await waitForTerminal(page, /fruits=\d+/))?.[1];
     assert.ok(live, 'the shell printed the count');
     await input.focus();
@@ -200,10 +139,7 @@ describe('re-check, answers and keyboard in Chromium (browser, ux)', function ()
 
   it('leaves no process behind', async () => {
     await context.close();
-    await app.close();
-    await sessions.dispose();
-    const end = Date.now() + 5000;
-    while (children().length > before0.length && Date.now() < end) await new Promise((r) => setTimeout(r, 100));
-    assert.deepEqual(children(), before0);
+    await server.close();
+    await assertNoNewChildren(before0);
   });
 });

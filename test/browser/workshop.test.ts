@@ -5,31 +5,20 @@
  * both; learner A passes a step and the grid updates live without a reload;
  * the instructor watches A's terminal read-only and sees A's typing appear,
  * while typing into the shadow reaches nothing; ending the workshop shows the
- * learners a plain "ended" state. Saves docs/screenshots/join.png and
- * docs/screenshots/room-view.png.
+ * learners a plain "ended" state. Saves join.png and room-view.png (to
+ * docs/screenshots/ with KINDLAB_SCREENSHOTS=1).
  */
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { build, stop as stopEsbuild } from 'esbuild';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
-import { createEnvironment } from '../../cluster/create-environment.js';
-import { createApp, type App } from '../../server/server.js';
-import { loadCatalogue } from '../../server/labs/loader.js';
-import { createBuiltinRegistry } from '../../server/checks/registry.js';
-import { SqliteStore } from '../../server/store/sqlite-store.js';
-import { SessionManager } from '../../server/sessions/session-manager.js';
-import { bindTerminalEvents } from '../../server/terminals/terminal-channel.js';
+import { join } from 'node:path';
+import type { BrowserContext, Page } from 'playwright-core';
 import { parseWorkshopConfig } from '../../server/workshop/workshop-config.js';
 import { Workshop } from '../../server/workshop/workshop.js';
-import { workshopDeps } from '../../server/workshop/workshop-deps.js';
+import { buildTestWebRoot, collectPageErrors, launchChromium, requireChromium, screenshotsDir, typeInTerminal, waitForText } from '../helpers/browser.js';
+import { assertNoNewChildren, childProcesses } from '../helpers/processes.js';
+import { startTestServer, type TestServer } from '../helpers/server.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-quic', '--no-first-run', '--disable-component-update', '--disable-sync'];
-const REPO = resolve(import.meta.dirname, '..', '..');
-const SCREENSHOTS = join(REPO, 'docs', 'screenshots');
 const CODE = 'ROOM-42';
 /** A fixed instructor token (base64url, 43 characters like a generated one). */
 const INSTRUCTOR_TOKEN = 'kL9-instructor-token-for-the-browser-test_0';
@@ -86,106 +75,54 @@ echo "Both files are there."
 \`\`\`
 `;
 
-/** Processes this test process started that are still alive (PTY shells, Chromium). */
-function children(): string[] {
-  try {
-    return execFileSync('ps', ['-o', 'pid=,comm=', '--ppid', String(process.pid)], { encoding: 'utf8' })
-      .split('\n')
-      .map((l) => l.trim())
-      .filter((l) => l && !/\bps$/.test(l));
-  } catch {
-    return []; // ps exits 1 when there are none
-  }
-}
-
-async function waitForText(page: Page, selector: string, pattern: RegExp, timeoutMs = 10_000): Promise<string> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const text = await page
-      .locator(selector)
-      .first()
-      .innerText()
-      .catch(() => '');
-    if (pattern.test(text)) return text;
-    if (Date.now() > end) throw new Error(`${selector} never showed ${pattern}; it shows:\n${text}`);
-    await page.waitForTimeout(100);
-  }
-}
-
 describe('workshop in Chromium (browser)', function () {
   this.timeout(90_000);
   let dir: string;
-  let app: App;
+  let server: TestServer & { readonly workshop: Workshop };
   let url: string;
-  let store: SqliteStore;
-  let sessions: SessionManager;
-  let workshop: Workshop;
+  let screenshots: string;
   const contexts: BrowserContext[] = [];
+  const pageErrors = new Map<Page, string[]>();
   let before0: string[];
 
   const at = (path: string): string => new URL(path, url).href;
 
   /** One browser per person, each with a fresh profile: their cookies never meet. */
   async function person(name: string): Promise<Page> {
-    const context = await chromium.launchPersistentContext(join(dir, `profile-${name}`), {
-      executablePath: CHROMIUM,
-      args: CHROMIUM_ARGS,
-      headless: true,
-      viewport: { width: 1360, height: 800 },
-    });
+    const context = await launchChromium(join(dir, `profile-${name}`), { width: 1360, height: 800 });
     contexts.push(context);
     const page = context.pages()[0] ?? (await context.newPage());
-    const errors: string[] = [];
-    page.on('pageerror', (e) => errors.push(e.message));
-    (page as Page & { errors: string[] }).errors = errors;
+    pageErrors.set(page, collectPageErrors(page));
     return page;
   }
 
   before(async () => {
-    assert.ok(existsSync(CHROMIUM), `${CHROMIUM} is missing: apt-get install chromium`);
-    before0 = children();
+    requireChromium();
+    before0 = childProcesses();
     dir = mkdtempSync(join(tmpdir(), 'kindlab-workshop-browser-'));
-    // Bundle the current web/ source, so the test never runs a stale dist/.
-    const webRoot = join(dir, 'web');
-    await build({ entryPoints: { app: join(REPO, 'web', 'main.ts') }, bundle: true, format: 'esm', target: 'es2022', outdir: webRoot, logLevel: 'error' });
-    cpSync(join(REPO, 'node_modules', '@xterm', 'xterm', 'css', 'xterm.css'), join(webRoot, 'xterm.css'));
-    cpSync(join(REPO, 'web', 'styles.css'), join(webRoot, 'styles.css'));
-    cpSync(join(REPO, 'web', 'favicon.svg'), join(webRoot, 'favicon.svg'));
-    // esbuild keeps a service process for further builds; this test makes no more.
-    await stopEsbuild();
+    screenshots = screenshotsDir(dir);
+    const webRoot = await buildTestWebRoot(dir);
 
     const labsDir = join(dir, 'labs');
     mkdirSync(join(labsDir, LAB, 'chapters'), { recursive: true });
     writeFileSync(join(labsDir, LAB, 'lab.yaml'), LAB_YAML);
     writeFileSync(join(labsDir, LAB, 'chapters', '01-room-demo.md'), CHAPTER);
-    const registry = createBuiltinRegistry();
-    const catalogue = await loadCatalogue(labsDir, registry);
-    assert.ok(catalogue.labs.has(LAB), `the fixture lab loads: ${JSON.stringify(catalogue.entries)}`);
 
     const parsed = parseWorkshopConfig(`title: Pods, hands on\ncode: ${CODE}\nlabs: [${LAB}]\ncapacity: 12\nstuck: {failedChecks: 2, minutes: 10}\n`, 'workshop.yaml');
     assert.ok(parsed.ok, JSON.stringify(parsed));
-    store = new SqliteStore(join(dir, 'kindlab.db'));
-    sessions = new SessionManager({ store, labs: () => catalogue.labs, createEnvironment, registry, dataDir: join(dir, 'data'), terminalGraceMs: 60_000 });
-    workshop = new Workshop({ config: parsed.config, store, sessions, labs: () => catalogue.labs, instructorToken: INSTRUCTOR_TOKEN });
-    await workshop.start();
-    app = createApp({
-      catalogue: () => catalogue,
-      sessions,
-      bindTerminals: (socket, session) => bindTerminalEvents(socket, session.terminals),
-      doctor: async () => [],
+    server = await startTestServer({
+      labs: labsDir,
+      dataDir: join(dir, 'data'),
       webRoot,
-      workshop: workshopDeps(workshop, sessions),
-      logger: { info: () => undefined, error: (m, e) => console.error(m, e) },
+      workshop: ({ store, sessions, labs }) => new Workshop({ config: parsed.config, store, sessions, labs, instructorToken: INSTRUCTOR_TOKEN }),
     });
-    ({ url } = await app.listen(0, '127.0.0.1'));
+    assert.ok(server.catalogue.labs.has(LAB), `the fixture lab loads: ${JSON.stringify(server.catalogue.entries)}`);
+    ({ url } = server);
   });
 
   after(async () => {
     for (const c of contexts.splice(0)) await c.close();
-    await app?.close();
-    workshop?.dispose();
-    await sessions?.dispose();
-    store?.close();
+    await server?.close();
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
@@ -213,14 +150,7 @@ describe('workshop in Chromium (browser)', function () {
     await page.locator('.kl-terms .xterm-rows').waitFor();
   }
 
-  async function typeInTerminal(page: Page, text: string): Promise<void> {
-    await page.locator('.kl-terms .xterm').first().click();
-    await page.keyboard.type(text);
-    await page.keyboard.press('Enter');
-  }
-
   it('runs a room: join, live grid, read-only shadow, end', async () => {
-    mkdirSync(SCREENSHOTS, { recursive: true });
     const ada = await person('ada');
     const grace = await person('grace');
     const instructor = await person('instructor');
@@ -236,7 +166,7 @@ describe('workshop in Chromium (browser)', function () {
     await waitForText(grace, '.kl-join-error', /event code is not right/);
     assert.equal(await grace.inputValue('#kl-join-name'), 'Grace Hopper');
 
-    await joinAndOpen(ada, 'Ada Lovelace', join(SCREENSHOTS, 'join.png'));
+    await joinAndOpen(ada, 'Ada Lovelace', join(screenshots, 'join.png'));
     await joinAndOpen(grace, 'Grace Hopper');
     // A learner with the cookie who comes back to /join goes straight to the labs.
     await grace.goto(at('/join'));
@@ -312,7 +242,7 @@ describe('workshop in Chromium (browser)', function () {
     assert.match(await instructor.locator('.kl-stat-joined').innerText(), /4 \/ 12/);
 
     await instructor.mouse.move(0, 0);
-    await instructor.screenshot({ path: join(SCREENSHOTS, 'room-view.png') });
+    await instructor.screenshot({ path: join(screenshots, 'room-view.png') });
 
     // The export buttons download what the server computes, with the instructor's cookie.
     const csvHref = await instructor.locator('.kl-export[data-format="csv"]').getAttribute('href');
@@ -339,16 +269,12 @@ describe('workshop in Chromium (browser)', function () {
     await grace.locator('.kl-ended').waitFor({ timeout: 5000 });
     assert.doesNotMatch(await grace.locator('#app').innerText(), /could not start/);
 
-    for (const p of [ada, grace, instructor]) assert.deepEqual((p as Page & { errors: string[] }).errors, []);
+    for (const p of [ada, grace, instructor]) assert.deepEqual(pageErrors.get(p), []);
   });
 
   it('leaves no process behind', async () => {
     for (const c of contexts.splice(0)) await c.close();
-    await app.close();
-    workshop.dispose();
-    await sessions.dispose();
-    const end = Date.now() + 5000;
-    while (children().length > before0.length && Date.now() < end) await new Promise((r) => setTimeout(r, 100));
-    assert.deepEqual(children(), before0);
+    await server.close();
+    await assertNoNewChildren(before0);
   });
 });

@@ -6,20 +6,16 @@
  */
 import assert from 'node:assert/strict';
 import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
-import { execFileSync } from 'node:child_process';
 import { request as httpRequest } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { io as connect, type Socket as ClientSocket } from 'socket.io-client';
 import type { ClientToServerEvents, ServerToClientEvents, SessionSnapshot } from '../../common/protocol.js';
 import type { StepState } from '../../common/check.js';
-import { createEnvironment } from '../../cluster/create-environment.js';
-import { createApp, type App } from '../../server/server.js';
-import { loadCatalogue } from '../../server/labs/loader.js';
-import { createBuiltinRegistry } from '../../server/checks/registry.js';
-import { SqliteStore } from '../../server/store/sqlite-store.js';
-import { SessionManager } from '../../server/sessions/session-manager.js';
-import { bindTerminalEvents } from '../../server/terminals/terminal-channel.js';
+import type { App } from '../../server/server.js';
+import type { SessionManager } from '../../server/sessions/session-manager.js';
+import { assertNoNewChildren, childProcesses } from '../helpers/processes.js';
+import { startTestServer, type TestServer } from '../helpers/server.js';
 
 type Client = ClientSocket<ServerToClientEvents, ClientToServerEvents>;
 
@@ -93,53 +89,33 @@ async function waitFor<T>(what: string, fn: () => T | undefined | Promise<T | un
   }
 }
 
-/** Live child processes of this test process (the session's PTY shells). */
-function children(): string[] {
-  try {
-    return execFileSync('ps', ['-o', 'pid=,comm=', '--ppid', String(process.pid)], { encoding: 'utf8' })
-      .split('\n')
-      .map((l) => l.trim())
-      .filter((l) => l && !/\bps$/.test(l));
-  } catch {
-    return []; // ps exits 1 when it lists nothing
-  }
-}
-
 describe('server (integration)', function () {
   this.timeout(30_000);
   let dir: string;
+  let server: TestServer;
   let app: App;
   let url: string;
-  let store: SqliteStore;
   let sessions: SessionManager;
   const clients: Client[] = [];
   const logged: string[] = [];
   let baseline: string[];
 
   before(async () => {
-    baseline = children();
+    baseline = childProcesses();
     dir = mkdtempSync(join(tmpdir(), 'kindlab-server-'));
     writeLabs(join(dir, 'labs'));
-    const registry = createBuiltinRegistry();
-    const catalogue = await loadCatalogue(join(dir, 'labs'), registry);
-    store = new SqliteStore(join(dir, 'kindlab.db'));
-    sessions = new SessionManager({ store, labs: () => catalogue.labs, createEnvironment, registry, dataDir: join(dir, 'data'), terminalGraceMs: 60_000 });
-    app = createApp({
-      catalogue: () => catalogue,
-      sessions,
-      bindTerminals: (socket, session) => bindTerminalEvents(socket, session.terminals),
+    server = await startTestServer({
+      labs: join(dir, 'labs'),
+      dataDir: join(dir, 'data'),
       doctor: async () => [{ id: 'docker', ok: true, title: 'Docker', detail: 'test', severity: 'info' }],
-      webRoot: join(dir, 'web'),
       logger: { info: () => undefined, error: (m) => logged.push(m) },
     });
-    ({ url } = await app.listen(0, '127.0.0.1'));
+    ({ app, url, sessions } = server);
   });
 
   after(async () => {
     for (const c of clients) c.disconnect();
-    await app.close();
-    await sessions.dispose();
-    store.close();
+    await server.close();
     rmSync(dir, { recursive: true, force: true });
   });
 
@@ -293,7 +269,6 @@ describe('server (integration)', function () {
     await waitFor('socket closed', () => (c.connected ? undefined : true), 3000);
     await sessions.dispose();
     // Only what ran before the server started (tsx's esbuild service) may remain.
-    await waitFor('no new child processes', () => (children().length <= baseline.length ? true : undefined), 5000).catch(() => undefined);
-    assert.deepEqual(children(), baseline);
+    await assertNoNewChildren(baseline);
   });
 });

@@ -8,23 +8,18 @@
  * workshop mode the server refuses to bind beyond loopback.
  */
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { SessionSnapshot } from '../../common/protocol.js';
-import { createEnvironment } from '../../cluster/create-environment.js';
-import { createApp, type App } from '../../server/server.js';
-import { loadCatalogue } from '../../server/labs/loader.js';
-import { createBuiltinRegistry } from '../../server/checks/registry.js';
-import { SqliteStore } from '../../server/store/sqlite-store.js';
-import { SessionManager } from '../../server/sessions/session-manager.js';
-import { bindTerminalEvents } from '../../server/terminals/terminal-channel.js';
+import type { SqliteStore } from '../../server/store/sqlite-store.js';
+import type { SessionManager } from '../../server/sessions/session-manager.js';
 import { Workshop } from '../../server/workshop/workshop.js';
-import { workshopDeps } from '../../server/workshop/workshop-deps.js';
 import { parseWorkshopConfig } from '../../server/workshop/workshop-config.js';
 import { newToken } from '../../server/workshop/tokens.js';
 import { parseServeArgs } from '../../server/cli/serve.js';
+import { assertNoNewChildren, childProcesses } from '../helpers/processes.js';
+import { quietLogger, startTestServer, type TestServer } from '../helpers/server.js';
 import { collectOutput, emitAck, until, Visitor } from './workshop-client.js';
 
 const CHAPTER = `# Files
@@ -44,21 +39,10 @@ touch made
 \`\`\`
 `;
 
-function children(): string[] {
-  try {
-    return execFileSync('ps', ['-o', 'pid=,comm=', '--ppid', String(process.pid)], { encoding: 'utf8' })
-      .split('\n')
-      .map((l) => l.trim())
-      .filter((l) => l && !/\bps$/.test(l));
-  } catch {
-    return [];
-  }
-}
-
 describe('workshop isolation (security: real shells, SQLite, HTTP and socket.io)', function () {
   this.timeout(30_000);
   let dir: string;
-  let app: App;
+  let server: TestServer & { readonly workshop: Workshop };
   let url: string;
   let store: SqliteStore;
   let sessions: SessionManager;
@@ -78,7 +62,7 @@ describe('workshop isolation (security: real shells, SQLite, HTTP and socket.io)
   };
 
   before(async () => {
-    baseline = children();
+    baseline = childProcesses();
     dir = mkdtempSync(join(tmpdir(), 'kindlab-ws-sec-'));
     mkdirSync(join(dir, 'labs', 'files', 'chapters'), { recursive: true });
     writeFileSync(join(dir, 'labs', 'files', 'lab.yaml'), 'title: Files\nsummary: A local lab.\nenvironment:\n  type: local\n');
@@ -86,23 +70,15 @@ describe('workshop isolation (security: real shells, SQLite, HTTP and socket.io)
     mkdirSync(join(dir, 'labs', 'other', 'chapters'), { recursive: true });
     writeFileSync(join(dir, 'labs', 'other', 'lab.yaml'), 'title: Not in the event\nsummary: x\nenvironment:\n  type: local\n');
     writeFileSync(join(dir, 'labs', 'other', 'chapters', '01.md'), CHAPTER);
-    const registry = createBuiltinRegistry();
-    const catalogue = await loadCatalogue(join(dir, 'labs'), registry);
     const parsed = parseWorkshopConfig('title: Secure\ncode: SAFE-1\nlabs: [files]\ncapacity: 3\n', 'workshop.yaml');
     assert.ok(parsed.ok);
-    store = new SqliteStore(join(dir, 'data'));
-    sessions = new SessionManager({ store, labs: () => catalogue.labs, createEnvironment, registry, dataDir: join(dir, 'data'), terminalGraceMs: 60_000 });
-    workshop = new Workshop({ config: parsed.config, store, sessions, labs: () => catalogue.labs });
-    await workshop.start();
-    app = createApp({
-      catalogue: () => catalogue,
-      sessions,
-      bindTerminals: (socket, session) => bindTerminalEvents(socket, session.terminals),
-      webRoot: join(dir, 'web'),
-      logger: { info: () => undefined, error: () => undefined },
-      workshop: workshopDeps(workshop, sessions),
+    server = await startTestServer({
+      labs: join(dir, 'labs'),
+      dataDir: join(dir, 'data'),
+      logger: quietLogger,
+      workshop: (parts) => new Workshop({ config: parsed.config, ...parts }),
     });
-    ({ url } = await app.listen(0, '127.0.0.1'));
+    ({ url, store, sessions, workshop } = server);
 
     a = visitor();
     b = visitor();
@@ -117,13 +93,9 @@ describe('workshop isolation (security: real shells, SQLite, HTTP and socket.io)
 
   after(async () => {
     for (const v of visitors) v.close();
-    workshop.dispose();
-    await app.close();
-    await sessions.dispose();
-    store.close();
+    await server.close();
     rmSync(dir, { recursive: true, force: true });
-    await until('shells gone', () => children().length <= baseline.length || undefined, 5000);
-    assert.deepEqual(children(), baseline, 'every shell the test started is gone');
+    await assertNoNewChildren(baseline, 5000, 'every shell the test started is gone');
   });
 
   it('keeps strangers on /join and shows learners only the event’s labs', async () => {

@@ -1,0 +1,32 @@
+/**
+ * Leak checks for processes: what this test process started and has not
+ * reaped (PTY shells, docker exec, Chromium, CLI children).
+ */
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+
+/** How often assertNoNewChildren looks again while processes are still exiting. */
+const POLL_MS = 100;
+
+/** Live child processes of this test process, as `pid comm` lines. */
+export function childProcesses(): string[] {
+  try {
+    return execFileSync('ps', ['-o', 'pid=,comm=', '--ppid', String(process.pid)], { encoding: 'utf8' })
+      .split('\n')
+      .map((l) => l.trim())
+      .filter((l) => l && !/\bps$/.test(l));
+  } catch {
+    return []; // ps exits 1 when it lists nothing
+  }
+}
+
+/**
+ * Assert the children are exactly those of `before`. Disposed processes take
+ * a moment to exit and be reaped, so it waits up to `timeoutMs` for the
+ * count to come back down before comparing.
+ */
+export async function assertNoNewChildren(before: readonly string[], timeoutMs = 5000, message?: string): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (childProcesses().length > before.length && Date.now() < end) await new Promise((r) => setTimeout(r, POLL_MS));
+  assert.deepEqual(childProcesses(), before, message);
+}
