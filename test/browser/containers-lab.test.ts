@@ -17,11 +17,11 @@ import type { BrowserContext, Page } from 'playwright-core';
 import type { Lab } from '../../common/lab.js';
 import { LABEL_LAB, LABEL_SESSION } from '../../cluster/environment.js';
 import { buildLabImages } from '../../cluster/images/build-lab-images.js';
-import { runTool } from '../../cluster/tool.js';
 import type { Catalogue } from '../../server/server.js';
 import { loadCatalogue } from '../../server/labs/loader.js';
 import { createBuiltinRegistry } from '../../server/checks/registry.js';
 import { buildTestWebRoot, collectPageErrors, launchChromium, requireChromium, screenshotsDir, terminalLines, typeInTerminal, waitForTerminal } from '../helpers/browser.js';
+import { labelledObjects } from '../helpers/docker.js';
 import { assertNoNewChildren, childProcesses } from '../helpers/processes.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 
@@ -56,16 +56,6 @@ function writeMissingImageLab(labsDir: string): void {
     ].join('\n'),
   );
   writeFileSync(join(dir, 'chapters', '01-box.md'), '# A box\n\n## Look around {#look}\n\n```run terminal=box\nls\n```\n\n```check target=box\ntest -f /done\n```\n\n```solve target=box\ntouch /done\n```\n');
-}
-
-async function labelled(label: string): Promise<string[]> {
-  const filter = `label=${label}`;
-  const list = async (args: string[]) => (await runTool('docker', [...args, '--filter', filter])).stdout.split('\n').filter(Boolean);
-  return [
-    ...(await list(['ps', '-aq'])).map((c) => `container ${c}`),
-    ...(await list(['network', 'ls', '-q'])).map((n) => `network ${n}`),
-    ...(await list(['volume', 'ls', '-q'])).map((v) => `volume ${v}`),
-  ];
 }
 
 /**
@@ -232,8 +222,8 @@ describe('a containers lab in Chromium (browser)', function () {
     await page.screenshot({ path: join(screenshots, 'containers-lab-missing-image.png') });
 
     // The failed provision removed what it made: nothing carries the session's or the lab's label.
-    assert.deepEqual(await labelled(`${LABEL_SESSION}=${session.id}`), []);
-    assert.deepEqual(await labelled(`${LABEL_LAB}=${MISSING_LAB}`), []);
+    assert.deepEqual(await labelledObjects(`${LABEL_SESSION}=${session.id}`), []);
+    assert.deepEqual(await labelledObjects(`${LABEL_LAB}=${MISSING_LAB}`), []);
     assert.deepEqual(pageErrors, []);
     await page.close();
   });
@@ -244,8 +234,8 @@ describe('a containers lab in Chromium (browser)', function () {
     await context.close();
     await server.app.close();
     for (const id of sessionIds) assert.equal(await server.sessions.destroy(id), true);
-    await server.close();
-    for (const id of sessionIds) assert.deepEqual(await labelled(`${LABEL_SESSION}=${id}`), [], `session ${id}`);
+    await server.sessions.dispose(); // the store stays open for after(), which destroys what a failed test left
+    for (const id of sessionIds) assert.deepEqual(await labelledObjects(`${LABEL_SESSION}=${id}`), [], `session ${id}`);
     await assertNoNewChildren(before0);
   });
 });

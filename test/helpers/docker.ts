@@ -58,3 +58,13 @@ export async function waitFor<T>(what: string, probe: () => Promise<T | undefine
     await new Promise((r) => setTimeout(r, 50));
   }
 }
+
+/** Every container, network and volume carrying a label filter (`key` or `key=value`), as `container <id>` lines: a leak check expects none. */
+export async function labelledObjects(filter: string): Promise<string[]> {
+  const list = async (args: string[]) => (await runTool('docker', [...args, '--filter', `label=${filter}`])).stdout.split('\n').filter(Boolean);
+  return [
+    ...(await list(['ps', '-aq'])).map((c) => `container ${c}`),
+    ...(await list(['network', 'ls', '-q'])).map((n) => `network ${n}`),
+    ...(await list(['volume', 'ls', '-q'])).map((v) => `volume ${v}`),
+  ];
+}

@@ -1,21 +1,13 @@
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { testCommand } from '../../server/cli/test.js';
+import { childProcesses } from '../helpers/processes.js';
 
 const repo = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
-
-function children(): number[] {
-  try {
-    return execFileSync('pgrep', ['-P', String(process.pid)], { encoding: 'utf8' }).trim().split('\n').filter(Boolean).map(Number);
-  } catch {
-    return [];
-  }
-}
 
 /** Run `kindlab test` in-process, capturing what it prints. */
 async function kindlabTest(args: string[], cwd = repo): Promise<{ code: number; out: string; err: string }> {
@@ -29,7 +21,7 @@ const fence = '```';
 
 describe('kindlab test (real local environments, real labs)', () => {
   let root: string;
-  const before = children();
+  const before = childProcesses();
   const tmpBefore = new Set(readdirSync(tmpdir()).filter((n) => n.startsWith('kindlab-test-')));
 
   beforeEach(async () => {
@@ -37,7 +29,7 @@ describe('kindlab test (real local environments, real labs)', () => {
   });
   afterEach(async () => {
     await rm(root, { recursive: true, force: true });
-    assert.deepEqual(children().filter((p) => !before.includes(p)), [], 'a process outlived the test');
+    assert.deepEqual(childProcesses().filter((p) => !before.includes(p)), [], 'a process outlived the test');
     const left = readdirSync(tmpdir()).filter((n) => n.startsWith('kindlab-test-') && !tmpBefore.has(n));
     assert.deepEqual(left, [], 'kindlab test left its data dir behind');
   });

@@ -10,9 +10,8 @@
  *    answer resolve from live state (so the prose is right, not only the solves).
  */
 import assert from 'node:assert/strict';
-import { execFile, execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { allSteps, type Lab } from '../../common/lab.js';
@@ -23,48 +22,15 @@ import { runTool } from '../../cluster/tool.js';
 import { compareAnswer, expectedAnswer, runStepChecks } from '../../server/checks/runner.js';
 import { createBuiltinRegistry } from '../../server/checks/registry.js';
 import { loadLab } from '../../server/labs/loader.js';
+import { runKindlab, writeCliEntry } from '../helpers/cli.js';
+import { labelledObjects } from '../helpers/docker.js';
+import { assertNoNewChildren, childProcesses } from '../helpers/processes.js';
 
 const REPO = resolve(import.meta.dirname, '..', '..');
 const LAB_DIR = join(REPO, 'labs', 'pod-by-hand');
 const STEPS = ['sandbox', 'app', 'loopback', 'inspect', 'shared-files', 'namespaces', 'share-pids', 'teardown'];
 /** cgroup v1 controllers an inner container's cgroup would be left in if its machine went away uncleanly. */
 const CGROUP_ROOTS = ['memory', 'pids', 'cpu,cpuacct', 'blkio', 'devices', 'freezer'].map((c) => `/sys/fs/cgroup/${c}`);
-
-interface CliResult {
-  readonly code: number | null;
-  readonly stdout: string;
-  readonly stderr: string;
-}
-
-/**
- * The kindlab CLI in a child process: bin/kindlab.js's two lines, pointed at
- * the source through tsx so the test never runs a stale dist/.
- */
-function kindlab(entry: string, args: readonly string[], timeoutMs: number): Promise<CliResult> {
-  return new Promise((done) => {
-    execFile(process.execPath, ['--import', 'tsx', entry, ...args], { cwd: REPO, timeout: timeoutMs, killSignal: 'SIGKILL', maxBuffer: 16 << 20 }, (error, stdout, stderr) => {
-      const code = error ? (typeof error.code === 'number' ? error.code : null) : 0;
-      done({ code, stdout, stderr });
-    });
-  });
-}
-
-function writeCliEntry(dir: string): string {
-  const entry = join(dir, 'kindlab.mjs');
-  writeFileSync(entry, `import { main } from ${JSON.stringify(join(REPO, 'server', 'main.ts'))};\nprocess.exitCode = await main(process.argv.slice(2));\n`);
-  return entry;
-}
-
-function children(): string[] {
-  try {
-    return execFileSync('ps', ['-o', 'pid=,comm=', '--ppid', String(process.pid)], { encoding: 'utf8' })
-      .split('\n')
-      .map((l) => l.trim())
-      .filter((l) => l && !/\bps$/.test(l));
-  } catch {
-    return [];
-  }
-}
 
 /** Every container-ID-named cgroup directory (nested ones too: an inner engine's containers sit below their machine's). */
 function containerCgroups(): Set<string> {
@@ -101,14 +67,9 @@ async function leakedCgroups(before: ReadonlySet<string>): Promise<string[]> {
   return orphaned();
 }
 
-async function labelled(session: string): Promise<string[]> {
-  const filter = `label=${LABEL_SESSION}=${session}`;
-  const list = async (args: string[]) => (await runTool('docker', [...args, '--filter', filter])).stdout.split('\n').filter(Boolean);
-  return [
-    ...(await list(['ps', '-aq'])).map((c) => `container ${c}`),
-    ...(await list(['network', 'ls', '-q'])).map((n) => `network ${n}`),
-    ...(await list(['volume', 'ls', '-q'])).map((v) => `volume ${v}`),
-  ];
+/** What carries the session's label: container, network, volume. */
+function labelled(session: string): Promise<string[]> {
+  return labelledObjects(`${LABEL_SESSION}=${session}`);
 }
 
 describe('pod-by-hand lab, end to end through the real kindlab CLI', function () {
@@ -124,7 +85,7 @@ describe('pod-by-hand lab, end to end through the real kindlab CLI', function ()
   const sessions: string[] = [];
 
   before(async () => {
-    childrenBefore = children();
+    childrenBefore = childProcesses();
     tmpBefore = new Set(readdirSync(tmpdir()).filter((n) => n.startsWith('kindlab-test-')));
     cgroupsBefore = containerCgroups();
     dir = mkdtempSync(join(tmpdir(), 'kindlab-pbh-'));
@@ -141,7 +102,7 @@ describe('pod-by-hand lab, end to end through the real kindlab CLI', function ()
   });
 
   it('kindlab prepare readies the images, as a user would run it', async () => {
-    const r = await kindlab(entry, ['prepare', 'labs/pod-by-hand'], 15 * 60_000);
+    const r = await runKindlab(entry, ['prepare', 'labs/pod-by-hand'], 15 * 60_000);
     assert.equal(r.code, 0, r.stdout + r.stderr);
     // The machine's own image and the images its inner engine loads: prepare covers them all.
     for (const tag of ['kindlab/dind:1', 'kindlab/pause:1', 'kindlab/hello-app:1']) assert.match(r.stdout, new RegExp(`^✓ ${tag}\\b`, 'm'));
@@ -150,7 +111,7 @@ describe('pod-by-hand lab, end to end through the real kindlab CLI', function ()
 
   it('kindlab test labs/pod-by-hand --junit: exit 0, every step fails before and passes after, JUnit has no failures', async () => {
     const junit = join(dir, 'junit.xml');
-    const r = await kindlab(entry, ['test', 'labs/pod-by-hand', '--junit', junit], 5 * 60_000);
+    const r = await runKindlab(entry, ['test', 'labs/pod-by-hand', '--junit', junit], 5 * 60_000);
     const envName = /^lab pod-by-hand on kindlab-(test-[0-9a-f]+) /m.exec(r.stdout)?.[1];
     if (envName) sessions.push(envName);
     assert.equal(r.code, 0, `${r.stdout}\n${r.stderr}`);
@@ -212,9 +173,7 @@ describe('pod-by-hand lab, end to end through the real kindlab CLI', function ()
     assert.equal(sessions.length, 2);
     for (const s of sessions) assert.deepEqual(await labelled(s), [], `session ${s}`);
     assert.deepEqual(await leakedCgroups(cgroupsBefore), []);
-    const end = Date.now() + 5000;
-    while (children().length > childrenBefore.length && Date.now() < end) await new Promise((r) => setTimeout(r, 100));
-    assert.deepEqual(children(), childrenBefore);
+    await assertNoNewChildren(childrenBefore);
     assert.deepEqual(readdirSync(tmpdir()).filter((n) => n.startsWith('kindlab-test-') && !tmpBefore.has(n)), [], 'kindlab test left its data dir behind');
   });
 });

@@ -232,7 +232,7 @@ describe('server (integration)', function () {
     const tooLong = await emitAck(c, 'answer:submit', { stepId: 'make-file', answerId: 'x', value: 'y'.repeat(5000) });
     assert.equal(tooLong.ok, false);
 
-    c.emit('check:watch' as never, 'not an object' as never);
+    (c.emit as (e: string, p: unknown) => void)('check:watch', 'not an object');
     (c.emit as (e: string, p: unknown) => void)('rm -rf /', {});
     await waitFor('two client:errors', () => (errors.length >= 2 ? true : undefined), 3000);
     assert.ok(errors.some((e) => e.event === 'check:watch' && /malformed/.test(e.message)));

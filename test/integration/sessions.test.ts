@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -13,6 +12,7 @@ import { BuiltinRegistry } from '../../server/checks/builtin.js';
 import { SqliteStore } from '../../server/store/sqlite-store.js';
 import { SessionManager } from '../../server/sessions/session-manager.js';
 import type { Session } from '../../server/sessions/session.js';
+import { childProcesses } from '../helpers/processes.js';
 
 const pos = { file: 'chapters/01.md', line: 1 };
 const check = (script: string, extra: Partial<CheckSpec> = {}): CheckSpec =>
@@ -45,14 +45,6 @@ function fixtureLab(dir: string): Lab {
   };
 }
 
-function children(): number[] {
-  try {
-    return execFileSync('pgrep', ['-P', String(process.pid)], { encoding: 'utf8' }).trim().split('\n').filter(Boolean).map(Number);
-  } catch {
-    return []; // pgrep exits 1 when there are none
-  }
-}
-
 async function until<T>(fn: () => T | undefined, ms = 5000): Promise<T> {
   const end = Date.now() + ms;
   for (;;) {
@@ -68,7 +60,7 @@ describe('sessions (real SQLite, real bash, real PTY)', () => {
   let lab: Lab;
   let store: SqliteStore;
   let manager: SessionManager;
-  const before = children();
+  const before = childProcesses();
 
   const newManager = (extra: { dataDir?: string; diagnose?: () => Promise<never[]> } = {}) =>
     new SessionManager({
@@ -96,7 +88,7 @@ describe('sessions (real SQLite, real bash, real PTY)', () => {
     await manager.dispose();
     store.close();
     await rm(root, { recursive: true, force: true });
-    assert.deepEqual(children().filter((p) => !before.includes(p)), [], 'a process outlived the test');
+    assert.deepEqual(childProcesses().filter((p) => !before.includes(p)), [], 'a process outlived the test');
   });
 
   async function ready(): Promise<Session> {

@@ -14,9 +14,9 @@ import { Server } from 'socket.io';
 import type { ClientToServerEvents, ServerToClientEvents } from '../../common/protocol.js';
 import { bindTerminalEvents } from '../../server/terminals/terminal-channel.js';
 import { TerminalHub } from '../../server/terminals/terminal-hub.js';
+import { CHROMIUM, CHROMIUM_ARGS, requireChromium } from '../helpers/browser.js';
 import { ShellFactory, waitFor } from './terminals-support.js';
 
-const CHROMIUM = '/usr/bin/chromium';
 const REPO = resolve(import.meta.dirname, '..', '..');
 
 /** The page under test: the real TerminalTabs, nothing else. */
@@ -48,6 +48,7 @@ describe('browser terminal in Chromium (TerminalTabs ↔ socket.io ↔ real shel
   let url: string;
 
   before(async () => {
+    requireChromium();
     const bundle = await build({
       stdin: { contents: HARNESS, resolveDir: REPO, loader: 'ts' },
       bundle: true,
@@ -82,7 +83,7 @@ describe('browser terminal in Chromium (TerminalTabs ↔ socket.io ↔ real shel
     });
     await new Promise<void>((r) => http.listen(0, '127.0.0.1', r));
     url = `http://127.0.0.1:${(http.address() as AddressInfo).port}/`;
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-gpu'] });
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: [...CHROMIUM_ARGS] });
     page = await browser.newPage();
     await page.goto(url);
   });

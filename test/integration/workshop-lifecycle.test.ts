@@ -14,18 +14,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { SessionSnapshot } from '../../common/protocol.js';
 import { LABEL_LAB, LABEL_SESSION } from '../../cluster/environment.js';
-import { createEnvironment } from '../../cluster/create-environment.js';
 import { runTool } from '../../cluster/tool.js';
-import { createApp, type App } from '../../server/server.js';
-import { loadCatalogue } from '../../server/labs/loader.js';
-import { createBuiltinRegistry } from '../../server/checks/registry.js';
-import { SqliteStore } from '../../server/store/sqlite-store.js';
-import { SessionManager } from '../../server/sessions/session-manager.js';
-import { bindTerminalEvents } from '../../server/terminals/terminal-channel.js';
 import { Workshop, type TimelineEvent } from '../../server/workshop/workshop.js';
-import { workshopDeps } from '../../server/workshop/workshop-deps.js';
 import { parseWorkshopConfig } from '../../server/workshop/workshop-config.js';
 import { objectsWithLabel, requireBusybox, uniqueId } from '../helpers/docker.js';
+import { quietLogger, startTestServer, type TestServer } from '../helpers/server.js';
 import { emitAck, until, Visitor, waitForEvent, type Client } from '../security/workshop-client.js';
 
 const CHAPTER = `# Boxes
@@ -52,14 +45,7 @@ const IDLE_MS = 2000;
 const REAP_MS = 100;
 const TTL_MS = 4000;
 
-interface Running {
-  store: SqliteStore;
-  sessions: SessionManager;
-  workshop: Workshop;
-  app: App;
-  url: string;
-  visitors: Visitor[];
-}
+type Running = TestServer & { readonly workshop: Workshop; readonly visitors: Visitor[] };
 
 async function containerIds(filter: string): Promise<string[]> {
   const r = await runTool('docker', ['ps', '-aq', '--no-trunc', '--filter', `label=${filter}`], { timeoutMs: 30_000 });
@@ -74,38 +60,24 @@ describe('workshop lifecycle (integration: idle reclaim, expiry, pool; real Dock
   const running: Running[] = [];
 
   async function start(name: string, yaml: string): Promise<Running> {
-    const registry = createBuiltinRegistry();
-    const catalogue = await loadCatalogue(join(dir, 'labs'), registry);
-    assert.ok(catalogue.labs.has(labId), JSON.stringify(catalogue.entries));
     const parsed = parseWorkshopConfig(yaml, 'workshop.yaml');
     assert.ok(parsed.ok, JSON.stringify(parsed));
-    const data = join(dir, name);
-    mkdirSync(data, { recursive: true });
-    const store = new SqliteStore(join(data, 'kindlab.db'));
-    const sessions = new SessionManager({ store, labs: () => catalogue.labs, createEnvironment, registry, dataDir: data, terminalGraceMs: 60_000 });
-    const workshop = new Workshop({ config: parsed.config, store, sessions, labs: () => catalogue.labs, reapIntervalMs: REAP_MS });
-    await workshop.start();
-    const app = createApp({
-      catalogue: () => catalogue,
-      sessions,
-      bindTerminals: (socket, session) => bindTerminalEvents(socket, session.terminals),
-      webRoot: join(dir, 'web'),
-      logger: { info: () => undefined, error: () => undefined },
-      workshop: workshopDeps(workshop, sessions),
+    const server = await startTestServer({
+      labs: join(dir, 'labs'),
+      dataDir: join(dir, name),
+      logger: quietLogger,
+      workshop: (parts) => new Workshop({ config: parsed.config, ...parts, reapIntervalMs: REAP_MS }),
     });
-    const { url } = await app.listen(0, '127.0.0.1');
-    const r = { store, sessions, workshop, app, url, visitors: [] };
+    const r: Running = Object.assign(server, { visitors: [] as Visitor[] });
     running.push(r);
+    assert.ok(r.catalogue.labs.has(labId), JSON.stringify(r.catalogue.entries));
     return r;
   }
 
   async function stop(r: Running): Promise<void> {
     running.splice(running.indexOf(r), 1);
     for (const v of r.visitors) v.close();
-    r.workshop.dispose();
-    await r.app.close();
-    await r.sessions.dispose();
-    r.store.close();
+    await r.close();
   }
 
   function visitor(r: Running): Visitor {

@@ -12,18 +12,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { RoomSnapshot, SessionSnapshot } from '../../common/protocol.js';
 import { LABEL_LAB, LABEL_SESSION } from '../../cluster/environment.js';
-import { createEnvironment } from '../../cluster/create-environment.js';
 import { runTool } from '../../cluster/tool.js';
-import { createApp, type App } from '../../server/server.js';
-import { loadCatalogue } from '../../server/labs/loader.js';
-import { createBuiltinRegistry } from '../../server/checks/registry.js';
-import { SqliteStore } from '../../server/store/sqlite-store.js';
-import { SessionManager } from '../../server/sessions/session-manager.js';
-import { bindTerminalEvents } from '../../server/terminals/terminal-channel.js';
 import { Workshop } from '../../server/workshop/workshop.js';
-import { workshopDeps } from '../../server/workshop/workshop-deps.js';
 import { parseWorkshopConfig, type WorkshopConfig } from '../../server/workshop/workshop-config.js';
 import { objectsWithLabel, requireBusybox, uniqueId } from '../helpers/docker.js';
+import { quietLogger, startTestServer, type TestServer } from '../helpers/server.js';
 import { collectOutput, emitAck, until, Visitor, waitForEvent, type Client } from '../security/workshop-client.js';
 
 const CHAPTER = `# Boxes
@@ -49,13 +42,7 @@ test -f /root/lab/second || { echo "second is missing"; exit 1; }
 \`\`\`
 `;
 
-interface Running {
-  store: SqliteStore;
-  sessions: SessionManager;
-  workshop: Workshop;
-  app: App;
-  url: string;
-}
+type Running = TestServer & { readonly workshop: Workshop };
 
 async function containerIds(sessionId: string): Promise<string[]> {
   const r = await runTool('docker', ['ps', '-aq', '--no-trunc', '--filter', `label=${LABEL_SESSION}=${sessionId}`], { timeoutMs: 30_000 });
@@ -72,32 +59,23 @@ describe('workshop (integration: real Docker, SQLite, HTTP and socket.io)', func
   const visitors: Visitor[] = [];
 
   async function start(instructorToken?: string): Promise<Running> {
-    const registry = createBuiltinRegistry();
-    const catalogue = await loadCatalogue(join(dir, 'labs'), registry);
-    assert.ok(catalogue.labs.has(labId), JSON.stringify(catalogue.entries));
-    const store = new SqliteStore(join(dir, 'data'));
-    const sessions = new SessionManager({ store, labs: () => catalogue.labs, createEnvironment, registry, dataDir: join(dir, 'data'), terminalGraceMs: 60_000 });
-    const workshop = new Workshop({ config, store, sessions, labs: () => catalogue.labs, ...(instructorToken ? { instructorToken } : {}) });
-    await workshop.start();
-    const app = createApp({
-      catalogue: () => catalogue,
-      sessions,
-      bindTerminals: (socket, session) => bindTerminalEvents(socket, session.terminals),
-      webRoot: join(dir, 'web'),
-      logger: { info: () => undefined, error: () => undefined },
-      workshop: workshopDeps(workshop, sessions),
+    const r = await startTestServer({
+      labs: join(dir, 'labs'),
+      dataDir: join(dir, 'data'),
+      port,
+      logger: quietLogger,
+      workshop: (parts) => new Workshop({ config, ...parts, ...(instructorToken ? { instructorToken } : {}) }),
     });
-    const { url } = await app.listen(port, '127.0.0.1');
-    port = Number(new URL(url).port);
-    return { store, sessions, workshop, app, url };
+    const loaded = r.catalogue.labs.has(labId);
+    if (!loaded) await r.close();
+    assert.ok(loaded, JSON.stringify(r.catalogue.entries));
+    port = Number(new URL(r.url).port);
+    return r;
   }
 
   async function stop(r: Running): Promise<void> {
     for (const v of visitors) v.close();
-    r.workshop.dispose();
-    await r.app.close();
-    await r.sessions.dispose();
-    r.store.close();
+    await r.close();
   }
 
   function visitor(): Visitor {
