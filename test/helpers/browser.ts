@@ -37,16 +37,25 @@ export async function launchChromium(profileDir: string, viewport: { width: numb
 }
 
 /**
+ * Run esbuild work, then stop esbuild's service process, which would
+ * otherwise outlive the test and fail the leak checks. (The service is this
+ * module instance's own: tsx's loader runs its esbuild in another thread.)
+ */
+export async function withEsbuild<T>(work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } finally {
+    await stopEsbuild();
+  }
+}
+
+/**
  * Build the current web/ source into `dir`/web, exactly as `npm run build`
  * builds dist/web, so a test never serves a stale dist/. Returns the web root.
  */
 export async function buildTestWebRoot(dir: string): Promise<string> {
   const webRoot = join(dir, 'web');
-  try {
-    await buildWeb({ outdir: webRoot, minify: false });
-  } finally {
-    await stopEsbuild(); // its service process would otherwise outlive the test (and fail the leak checks)
-  }
+  await withEsbuild(() => buildWeb({ outdir: webRoot, minify: false }));
   return webRoot;
 }
 

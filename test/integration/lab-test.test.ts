@@ -21,7 +21,11 @@ const fence = '```';
 
 describe('kindlab test (real local environments, real labs)', () => {
   let root: string;
-  const before = childProcesses();
+  // Taken when the suite starts, not when mocha loads the file: what ran in between is not this suite's.
+  let childrenBefore: string[] = [];
+  before(() => {
+    childrenBefore = childProcesses();
+  });
   const tmpBefore = new Set(readdirSync(tmpdir()).filter((n) => n.startsWith('kindlab-test-')));
 
   beforeEach(async () => {
@@ -29,7 +33,7 @@ describe('kindlab test (real local environments, real labs)', () => {
   });
   afterEach(async () => {
     await rm(root, { recursive: true, force: true });
-    assert.deepEqual(childProcesses().filter((p) => !before.includes(p)), [], 'a process outlived the test');
+    assert.deepEqual(childProcesses().filter((p) => !childrenBefore.includes(p)), [], 'a process outlived the test');
     const left = readdirSync(tmpdir()).filter((n) => n.startsWith('kindlab-test-') && !tmpBefore.has(n));
     assert.deepEqual(left, [], 'kindlab test left its data dir behind');
   });

@@ -60,7 +60,11 @@ describe('sessions (real SQLite, real bash, real PTY)', () => {
   let lab: Lab;
   let store: SqliteStore;
   let manager: SessionManager;
-  const before = childProcesses();
+  // Taken when the suite starts, not when mocha loads the file: what ran in between is not this suite's.
+  let childrenBefore: string[] = [];
+  before(() => {
+    childrenBefore = childProcesses();
+  });
 
   const newManager = (extra: { dataDir?: string; diagnose?: () => Promise<never[]> } = {}) =>
     new SessionManager({
@@ -88,7 +92,7 @@ describe('sessions (real SQLite, real bash, real PTY)', () => {
     await manager.dispose();
     store.close();
     await rm(root, { recursive: true, force: true });
-    assert.deepEqual(childProcesses().filter((p) => !before.includes(p)), [], 'a process outlived the test');
+    assert.deepEqual(childProcesses().filter((p) => !childrenBefore.includes(p)), [], 'a process outlived the test');
   });
 
   async function ready(): Promise<Session> {

@@ -8,13 +8,13 @@ import { readFileSync } from 'node:fs';
 import { createServer, type Server as HttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { resolve } from 'node:path';
-import { build, stop as stopEsbuild } from 'esbuild';
+import { build } from 'esbuild';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { Server } from 'socket.io';
 import type { ClientToServerEvents, ServerToClientEvents } from '../../common/protocol.js';
 import { bindTerminalEvents } from '../../server/terminals/terminal-channel.js';
 import { TerminalHub } from '../../server/terminals/terminal-hub.js';
-import { CHROMIUM, CHROMIUM_ARGS, requireChromium } from '../helpers/browser.js';
+import { CHROMIUM, CHROMIUM_ARGS, requireChromium, withEsbuild } from '../helpers/browser.js';
 import { ShellFactory, waitFor } from './terminals-support.js';
 
 const REPO = resolve(import.meta.dirname, '..', '..');
@@ -49,15 +49,16 @@ describe('browser terminal in Chromium (TerminalTabs ↔ socket.io ↔ real shel
 
   before(async () => {
     requireChromium();
-    const bundle = await build({
-      stdin: { contents: HARNESS, resolveDir: REPO, loader: 'ts' },
-      bundle: true,
-      format: 'esm',
-      target: 'es2022',
-      write: false,
-      logLevel: 'silent',
-    });
-    await stopEsbuild(); // its service process would otherwise outlive the test
+    const bundle = await withEsbuild(() =>
+      build({
+        stdin: { contents: HARNESS, resolveDir: REPO, loader: 'ts' },
+        bundle: true,
+        format: 'esm',
+        target: 'es2022',
+        write: false,
+        logLevel: 'silent',
+      }),
+    );
     const js = bundle.outputFiles[0]!.text;
     const css = readFileSync(resolve(REPO, 'node_modules/@xterm/xterm/css/xterm.css'), 'utf8');
     shells = new ShellFactory();
