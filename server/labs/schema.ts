@@ -3,8 +3,8 @@
  * error points at the offending key (`lab.yaml:7: environment.workers: …`)
  * rather than at the file as a whole.
  */
-import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Node } from 'yaml';
 import { z } from 'zod';
+import { parseYamlWithLines } from '../yaml/yaml-with-lines.js';
 import type { LabProblem } from '../../common/lab.js';
 
 /** Names become Docker container names, terminal tabs and `target=` values. */
@@ -73,28 +73,7 @@ export function describeIssue(issue: z.core.$ZodIssue): string {
 }
 
 export function parseLabYaml(text: string, file: string): ParsedLabYaml {
-  const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter });
-  const lineAt = (offset: number): number => lineCounter.linePos(offset).line;
-
-  const lineOf = (path: readonly PropertyKey[]): number => {
-    let node: unknown = doc.contents;
-    let line = node && (node as Node).range ? lineAt((node as Node).range![0]) : 1;
-    for (const key of path) {
-      if (isMap(node)) {
-        const pair = node.items.find((p) => (isScalar(p.key) ? p.key.value : p.key) === key);
-        if (!pair) break;
-        if (isScalar(pair.key) && pair.key.range) line = lineAt(pair.key.range[0]);
-        node = pair.value;
-      } else if (isSeq(node) && typeof key === 'number') {
-        const item = node.items[key];
-        if (!item) break;
-        if ((item as Node).range) line = lineAt((item as Node).range![0]);
-        node = item;
-      } else break;
-    }
-    return line;
-  };
+  const { doc, lineOf } = parseYamlWithLines(text);
 
   const problems: LabProblem[] = [];
   for (const e of doc.errors) {

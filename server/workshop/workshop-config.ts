@@ -3,8 +3,8 @@
  * name the file and line, like lab.yaml's.
  */
 import { readFile } from 'node:fs/promises';
-import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Node } from 'yaml';
 import { z } from 'zod';
+import { parseYamlWithLines } from '../yaml/yaml-with-lines.js';
 import { parseDuration } from './duration.js';
 
 const duration = (what: string) =>
@@ -48,30 +48,10 @@ export type ConfigResult = { readonly ok: true; readonly config: WorkshopConfig 
 
 /** Parse a workshop.yaml text; problems carry file:line. */
 export function parseWorkshopConfig(text: string, file: string): ConfigResult {
-  const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter });
-  const lineAt = (offset: number): number => lineCounter.linePos(offset).line;
+  const { doc, lineOf } = parseYamlWithLines(text);
   if (doc.errors.length) {
     return { ok: false, problems: doc.errors.map((e) => ({ file, line: e.linePos?.[0].line ?? 1, message: `bad YAML: ${e.message.split('\n')[0]}` })) };
   }
-  const lineOf = (path: readonly PropertyKey[]): number => {
-    let node: unknown = doc.contents;
-    let line = node && (node as Node).range ? lineAt((node as Node).range![0]) : 1;
-    for (const key of path) {
-      if (isMap(node)) {
-        const pair = node.items.find((p) => (isScalar(p.key) ? p.key.value : p.key) === key);
-        if (!pair) break;
-        if (isScalar(pair.key) && pair.key.range) line = lineAt(pair.key.range[0]);
-        node = pair.value;
-      } else if (isSeq(node) && typeof key === 'number') {
-        const item = node.items[key];
-        if (!item) break;
-        if ((item as Node).range) line = lineAt((item as Node).range![0]);
-        node = item;
-      } else break;
-    }
-    return line;
-  };
   const r = workshopConfigSchema.safeParse(doc.toJS() ?? {});
   if (r.success) return { ok: true, config: r.data };
   return {
