@@ -107,17 +107,25 @@ export interface StreamResult {
 }
 
 /** Run `cat file` between two markers; time from Enter to the end marker parsed, counting chars between. */
-export async function streamFile(page: Page, file: string, timeoutMs: number): Promise<StreamResult> {
+export async function streamFile(page: Page, file: string, timeoutMs: number, around: (run: () => Promise<StreamResult>) => Promise<StreamResult> = (run) => run()): Promise<StreamResult> {
   await clearLine(page);
   const command = `printf '%s\\n' "BENCH-BEGIN-$((6*7))"; cat ${file}; printf '\\n%s\\n' "BENCH-END-$((6*7))"`;
   await page.keyboard.type(command);
   await page.waitForFunction(`window.__bench.text().replace(/\\n/g, '').includes(${JSON.stringify(command.slice(-20))})`, undefined, { timeout: 5000, polling: 50 });
   await page.evaluate('window.__bench.armStream("BENCH-BEGIN-42", "BENCH-END-42")');
-  await page.keyboard.press('Enter');
-  const r = (await Promise.race([
-    page.evaluate('window.__bench.streamDone'),
-    new Promise((_, fail) => setTimeout(() => fail(new Error(`stream of ${file} did not finish within ${timeoutMs} ms`)), timeoutMs)),
-  ])) as StreamResult;
+  // `around` lets bench/profile.ts record just the stream, not the typing before it.
+  const r = await around(async () => {
+    await page.keyboard.press('Enter');
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      return (await Promise.race([
+        page.evaluate('window.__bench.streamDone'),
+        new Promise((_, fail) => (timer = setTimeout(() => fail(new Error(`stream of ${file} did not finish within ${timeoutMs} ms`)), timeoutMs))),
+      ])) as StreamResult;
+    } finally {
+      clearTimeout(timer); // a pending timer would hold the process open for timeoutMs
+    }
+  });
   await waitPrompt(page, 30_000);
   return r;
 }

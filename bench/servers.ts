@@ -67,7 +67,7 @@ function stopper(child: ChildProcess): () => Promise<void> {
 const alive = (child: ChildProcess) => (): boolean => child.exitCode === null && child.signalCode === null;
 
 /** kindlab's web bundle with xterm's Terminal swapped for the bench's registering subclass. */
-export async function buildKindlabWeb(): Promise<string> {
+export async function buildKindlabWeb(minify = true): Promise<string> {
   const out = join(WORK, 'web');
   mkdirSync(out, { recursive: true });
   const probe = join(REPO, 'bench', 'xterm-probe.js');
@@ -82,7 +82,7 @@ export async function buildKindlabWeb(): Promise<string> {
     bundle: true,
     format: 'esm',
     target: 'es2022',
-    minify: true,
+    minify,
     outdir: out,
     loader: { '.css': 'css' },
     plugins: [plugin],
@@ -94,8 +94,8 @@ export async function buildKindlabWeb(): Promise<string> {
 }
 
 /** The ceiling page's script: xterm.js alone, as an IIFE setting globalThis.BareTerminal. */
-export async function buildBareXterm(): Promise<string> {
-  const r = await build({ entryPoints: [join(REPO, 'bench', 'bare-xterm.js')], bundle: true, format: 'iife', target: 'es2022', minify: true, write: false, logLevel: 'error' });
+export async function buildBareXterm(minify = true): Promise<string> {
+  const r = await build({ entryPoints: [join(REPO, 'bench', 'bare-xterm.js')], bundle: true, format: 'iife', target: 'es2022', minify, write: false, logLevel: 'error' });
   return r.outputFiles[0]!.text;
 }
 

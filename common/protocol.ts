@@ -16,12 +16,25 @@ export const MAX_COLS = 1000;
 export const MAX_ROWS = 500;
 /** Output is batched for this long before it is sent (one frame at 60 Hz is ~16 ms). */
 export const OUTPUT_BATCH_MS = 5;
-/** ...or sent at once when the batch grows past this. */
-export const OUTPUT_BATCH_MAX_BYTES = 64 * 1024;
-/** Flow control: pause the PTY when this many bytes are unacknowledged by the browser... */
-export const FLOW_HIGH_WATERMARK = 512 * 1024;
-/** ...and resume it once the backlog falls below this. */
-export const FLOW_LOW_WATERMARK = 128 * 1024;
+/**
+ * ...or sent at once when the batch grows past this. 256 KiB, not 64: during a
+ * flood each socket.io message costs the page a handler, a write callback and
+ * an xterm parse slice; 4× fewer messages moved a 20 MiB `cat` in the lab page
+ * from ~5 to ~7-8 MiB/s (bench/profile.ts). Replay frames use the same size.
+ */
+export const OUTPUT_BATCH_MAX_BYTES = 256 * 1024;
+/**
+ * Flow control: pause the PTY when this many bytes are unacknowledged by the
+ * browser (4 output frames of OUTPUT_BATCH_MAX_BYTES; memory per flooding
+ * terminal stays bounded by this, an idle terminal holds none of it)...
+ */
+export const FLOW_HIGH_WATERMARK = 1024 * 1024;
+/**
+ * ...and resume it once the backlog falls below this: half the high mark, so
+ * the browser still holds two frames to parse while the PTY refills, instead
+ * of draining to empty before the shell may write again.
+ */
+export const FLOW_LOW_WATERMARK = 512 * 1024;
 /** The browser acknowledges parsed output in steps of roughly this many bytes. */
 export const FLOW_ACK_CHUNK = 64 * 1024;
 /** Replay buffer per terminal; trimmed on whole chunks so escape sequences are never cut. */

@@ -1,0 +1,186 @@
+/**
+ * `node --import tsx bench/profile.ts [throughput|echo] [MiB]`: where the
+ * browser spends its time. Records a V8 CPU profile (CDP Profiler) of
+ * kindlab's lab page while it streams a base64 file (or while keys are typed)
+ * and of the bare xterm.js page parsing the same file from memory, then prints
+ * each page's top functions by self time. Not part of `npm run bench`: it
+ * explains the bench's numbers, it does not produce them.
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { CDPSession, Page } from 'playwright-core';
+import { clearLine, echoSample, launchBrowser, openBarePage, openServerPage, streamFile } from './pages.js';
+import { buildBareXterm, buildKindlabWeb, startServer, WORK, type ServerName } from './servers.js';
+
+interface ProfileNode {
+  id: number;
+  callFrame: { functionName: string; url: string; lineNumber: number; columnNumber: number };
+  children?: number[];
+}
+interface Profile {
+  nodes: ProfileNode[];
+  samples: number[];
+  timeDeltas: number[];
+}
+
+/** Self time per function (ms), summed over every node of the same frame. */
+function selfTimes(p: Profile): { name: string; ms: number }[] {
+  const byId = new Map(p.nodes.map((n) => [n.id, n]));
+  const totals = new Map<string, number>();
+  for (let i = 0; i < p.samples.length; i++) {
+    const n = byId.get(p.samples[i]!);
+    if (!n) continue;
+    const f = n.callFrame;
+    const file = f.url.split('/').pop() ?? '';
+    const key = `${f.functionName || '(anonymous)'} ${file}:${f.lineNumber + 1}:${f.columnNumber + 1}`;
+    totals.set(key, (totals.get(key) ?? 0) + (p.timeDeltas[i] ?? 0) / 1000);
+  }
+  return [...totals].map(([name, ms]) => ({ name, ms })).sort((a, b) => b.ms - a.ms);
+}
+
+async function profiled<T>(page: Page, work: () => Promise<T>): Promise<{ result: T; profile: Profile }> {
+  const cdp: CDPSession = await page.context().newCDPSession(page);
+  await cdp.send('Profiler.enable');
+  await cdp.send('Profiler.setSamplingInterval', { interval: 200 });
+  await cdp.send('Profiler.start');
+  const result = await work();
+  const { profile } = (await cdp.send('Profiler.stop')) as unknown as { profile: Profile };
+  await cdp.detach();
+  return { result, profile };
+}
+
+interface TraceEvent {
+  name: string;
+  ph: string;
+  dur?: number;
+  tid: number;
+  pid: number;
+  args?: { name?: string };
+}
+
+/** A timeline trace of `work`: per event name on the renderer's main thread, count and inclusive ms. */
+async function traced<T>(page: Page, work: () => Promise<T>): Promise<{ result: T; events: TraceEvent[] }> {
+  const cdp: CDPSession = await page.context().newCDPSession(page);
+  const events: TraceEvent[] = [];
+  cdp.on('Tracing.dataCollected', (e) => events.push(...(e.value as unknown as TraceEvent[])));
+  const complete = new Promise<void>((done) => cdp.once('Tracing.tracingComplete', () => done()));
+  await cdp.send('Tracing.start', { transferMode: 'ReportEvents', traceConfig: { includedCategories: ['devtools.timeline', 'disabled-by-default-devtools.timeline', 'v8.execute', 'toplevel'] } });
+  const result = await work();
+  await cdp.send('Tracing.end');
+  await complete;
+  await cdp.detach();
+  return { result, events };
+}
+
+function reportTrace(label: string, events: TraceEvent[], top = 20): void {
+  const main = events.find((e) => e.name === 'thread_name' && e.args?.name === 'CrRendererMain');
+  const rows = new Map<string, { n: number; ms: number }>();
+  for (const e of events) {
+    if (!main || e.tid !== main.tid || e.pid !== main.pid || e.ph !== 'X' || e.dur === undefined) continue;
+    const r = rows.get(e.name) ?? { n: 0, ms: 0 };
+    r.n++;
+    r.ms += e.dur / 1000;
+    rows.set(e.name, r);
+  }
+  console.log(`\n== ${label}: main-thread trace events (inclusive)`);
+  for (const [name, r] of [...rows].sort((a, b) => b[1].ms - a[1].ms).slice(0, top)) console.log(`${r.ms.toFixed(1).padStart(9)} ms ${String(r.n).padStart(7)} ×  ${name}`);
+}
+
+function report(label: string, profile: Profile, top = 25): void {
+  const rows = selfTimes(profile);
+  const total = rows.reduce((s, r) => s + r.ms, 0);
+  console.log(`\n== ${label}: ${total.toFixed(0)} ms sampled`);
+  for (const r of rows.slice(0, top)) console.log(`${r.ms.toFixed(1).padStart(9)} ms ${((100 * r.ms) / total).toFixed(1).padStart(5)} %  ${r.name}`);
+}
+
+/** User + system CPU time of a process so far (ms), from /proc/<pid>/stat (clock ticks of 10 ms). */
+function cpuMs(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return (Number(fields[11]) + Number(fields[12])) * 10;
+}
+
+const log = (m: string): void => console.log(`[profile ${new Date().toISOString().slice(11, 19)}] ${m}`);
+
+async function main(): Promise<void> {
+  const mode = process.argv[2] ?? 'throughput';
+  const mib = Number(process.argv[3] ?? 10);
+  const servers = (process.argv[4]?.split(',') ?? ['kindlab']) as ServerName[];
+  mkdirSync(WORK, { recursive: true });
+  const file = join(WORK, 'profile-base64');
+  writeFileSync(file, randomBytes(((mib * 1024 * 1024) / 4) * 3).toString('base64'));
+  // Unminified, so the profile names functions.
+  const [web, bare] = await Promise.all([buildKindlabWeb(false), buildBareXterm(false)]);
+  log('built');
+  const browser = await launchBrowser();
+  try {
+    for (const name of servers) {
+      const server = await startServer(name, web);
+      try {
+        log(`${name} started`);
+        const tp = await openServerPage(browser, server);
+        log(`${name} page ready`);
+        try {
+          if (mode === 'echo') {
+            const { result, profile } = await profiled(tp.page, async () => {
+              const ms: number[] = [];
+              for (let i = 0; i < 60; i++) {
+                if (i % 30 === 0) await clearLine(tp.page);
+                ms.push(await echoSample(tp.page, 'abcdefghij'[i % 10]!));
+                await tp.page.waitForTimeout(15);
+              }
+              return ms.sort((a, b) => a - b);
+            });
+            console.log(`${name} echo p50 ${result[30]?.toFixed(1)} ms, max ${result.at(-1)?.toFixed(1)} ms`);
+            report(`${name} page, 60 keystrokes`, profile);
+          } else {
+            const cpu0 = cpuMs(server.pid);
+            let profile: Profile | undefined;
+            const r1 = await streamFile(tp.page, file, 240_000, async (run) => {
+              const p = await profiled(tp.page, run);
+              profile = p.profile;
+              return p.result;
+            });
+            console.log(`${name}: ${mib} MiB in ${r1.ms.toFixed(0)} ms = ${((mib * 1000) / r1.ms).toFixed(1)} MiB/s (CPU profile on)`);
+            console.log(`${name} server process CPU during the first stream: ${(cpuMs(server.pid) - cpu0).toFixed(0)} ms`);
+            if (profile) report(`${name} page, cat ${mib} MiB`, profile);
+            let events: TraceEvent[] = [];
+            const r2 = await streamFile(tp.page, file, 240_000, async (run) => {
+              const t = await traced(tp.page, run);
+              events = t.events;
+              return t.result;
+            });
+            console.log(`${name}: ${mib} MiB in ${r2.ms.toFixed(0)} ms = ${((mib * 1000) / r2.ms).toFixed(1)} MiB/s (trace on)`);
+            reportTrace(`${name} page, cat ${mib} MiB`, events);
+          }
+        } finally {
+          await tp.close();
+        }
+      } finally {
+        await server.stop();
+      }
+    }
+    log('servers done');
+    if (mode !== 'echo') {
+      const bp = await openBarePage(browser, bare, { base64: file });
+      try {
+        await bp.page.evaluate('fetch("/base64").then((r) => r.text()).then((t) => { window.__payload = t; })');
+        await bp.page.waitForFunction('typeof window.__payload === "string"');
+        const { result, profile } = await profiled(bp.page, () => bp.page.evaluate('window.__bench.feed(window.__payload, 65536, 1048576)') as Promise<{ ms: number }>);
+        console.log(`bare xterm.js: ${mib} MiB in ${result.ms.toFixed(0)} ms = ${((mib * 1000) / result.ms).toFixed(1)} MiB/s`);
+        report(`bare page, feed ${mib} MiB`, profile);
+        const t = await traced(bp.page, () => bp.page.evaluate('window.__bench.feed(window.__payload, 65536, 1048576)') as Promise<{ ms: number }>);
+        console.log(`bare xterm.js: ${mib} MiB in ${t.result.ms.toFixed(0)} ms (trace on)`);
+        reportTrace(`bare page, feed ${mib} MiB`, t.events);
+      } finally {
+        await bp.close();
+      }
+    }
+  } finally {
+    await browser.close();
+    log('browser closed');
+    rmSync(file, { force: true });
+  }
+}
+
+await main();
