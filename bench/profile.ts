@@ -7,7 +7,7 @@
  * explains the bench's numbers, it does not produce them.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { CDPSession, Page } from 'playwright-core';
 import { clearLine, echoSample, launchBrowser, openBarePage, openServerPage, streamFile } from './pages.js';
@@ -100,6 +100,39 @@ function cpuMs(pid: number): number {
   return (Number(fields[11]) + Number(fields[12])) * 10;
 }
 
+/** Busy and total CPU time of the whole machine so far (ms, all cores), from /proc/stat. */
+function machineMs(): { busy: number; total: number } {
+  const f = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number);
+  const total = f.reduce((a, b) => a + b, 0) * 10;
+  return { busy: total - ((f[3] ?? 0) + (f[4] ?? 0)) * 10, total };
+}
+
+/** CPU ms so far of every process, keyed by "pid command" (Chromium's type from its command line). */
+function processMs(): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
+    try {
+      const cmd = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+      const type = cmd.find((a) => a.startsWith('--type='))?.slice(7) ?? (cmd.includes('--renderer-client-id') || cmd.some((a) => a.startsWith('--renderer-client-id=')) ? 'renderer' : undefined);
+      const name = `${pid} ${cmd[0]?.split('/').pop()?.slice(0, 24)}${type ? ` ${type}` : ''}${cmd[1] && !type ? ` ${cmd[1].split('/').pop()?.slice(0, 40)}` : ''}`;
+      out.set(name, cpuMs(Number(pid)));
+    } catch {
+      // the process ended meanwhile
+    }
+  }
+  return out;
+}
+
+function machineReport(label: string, m0: { busy: number; total: number }, p0: Map<string, number>): void {
+  const p1 = processMs();
+  const rows = [...p1].map(([k, v]) => [k, v - (p0.get(k) ?? 0)] as const).filter(([, v]) => v >= 30).sort((a, b) => b[1] - a[1]);
+  for (const [k, v] of rows) console.log(`  ${String(v).padStart(6)} ms CPU  ${k}`);
+  const m1 = machineMs();
+  console.log(`${label}: machine ${(m1.busy - m0.busy).toFixed(0)} ms busy of ${(m1.total - m0.total).toFixed(0)} ms (${((100 * (m1.busy - m0.busy)) / (m1.total - m0.total)).toFixed(0)} % of all cores)`);
+}
+
+const KINDLAB_OPTIONS = { cursorBlink: true, fontFamily: 'ui-monospace, "DejaVu Sans Mono", Menlo, Consolas, monospace', lineHeight: 1.15, theme: { background: '#1e1e1e' } };
+
 const log = (m: string): void => console.log(`[profile ${new Date().toISOString().slice(11, 19)}] ${m}`);
 
 async function main(): Promise<void> {
@@ -134,6 +167,11 @@ async function main(): Promise<void> {
             console.log(`${name} echo p50 ${result[30]?.toFixed(1)} ms, max ${result.at(-1)?.toFixed(1)} ms`);
             report(`${name} page, 60 keystrokes`, profile);
           } else {
+            const m00 = machineMs();
+            const p00 = processMs();
+            const r0 = await streamFile(tp.page, file, 240_000);
+            console.log(`${name}: ${mib} MiB in ${r0.ms.toFixed(0)} ms = ${((mib * 1000) / r0.ms).toFixed(1)} MiB/s (no profiler)`);
+            machineReport(`${name} stream without profiler`, m00, p00);
             const cpu0 = cpuMs(server.pid);
             let profile: Profile | undefined;
             const r1 = await streamFile(tp.page, file, 240_000, async (run) => {
@@ -145,12 +183,15 @@ async function main(): Promise<void> {
             console.log(`${name} server process CPU during the first stream: ${(cpuMs(server.pid) - cpu0).toFixed(0)} ms`);
             if (profile) report(`${name} page, cat ${mib} MiB`, profile);
             let events: TraceEvent[] = [];
+            const m0 = machineMs();
+            const p0 = processMs();
             const r2 = await streamFile(tp.page, file, 240_000, async (run) => {
               const t = await traced(tp.page, run);
               events = t.events;
               return t.result;
             });
             console.log(`${name}: ${mib} MiB in ${r2.ms.toFixed(0)} ms = ${((mib * 1000) / r2.ms).toFixed(1)} MiB/s (trace on)`);
+            machineReport(`${name} stream with trace`, m0, p0);
             reportTrace(`${name} page, cat ${mib} MiB`, events);
           }
         } finally {
@@ -162,15 +203,36 @@ async function main(): Promise<void> {
     }
     log('servers done');
     if (mode !== 'echo') {
+      // Like with like: the bare page with the options TerminalView gives xterm (web/terminal/terminal-view.ts).
+      const lab = await openBarePage(browser, bare, { base64: file }, KINDLAB_OPTIONS);
+      try {
+        await lab.page.evaluate('fetch("/base64").then((r) => r.text()).then((t) => { window.__payload = t; })');
+        await lab.page.waitForFunction('typeof window.__payload === "string"');
+        for (let i = 0; i < 2; i++) {
+          const r = (await lab.page.evaluate('window.__bench.feed(window.__payload, 65536, 1048576)')) as { ms: number };
+          console.log(`bare xterm.js with kindlab's options: ${mib} MiB in ${r.ms.toFixed(0)} ms = ${((mib * 1000) / r.ms).toFixed(1)} MiB/s (no profiler)`);
+        }
+      } finally {
+        await lab.close();
+      }
       const bp = await openBarePage(browser, bare, { base64: file });
+      for (let i = 0; i < 2; i++) {
+        await bp.page.evaluate('fetch("/base64").then((r) => r.text()).then((t) => { window.__payload = t; })');
+        await bp.page.waitForFunction('typeof window.__payload === "string"');
+        const r = (await bp.page.evaluate('window.__bench.feed(window.__payload, 65536, 1048576)')) as { ms: number };
+        console.log(`bare xterm.js: ${mib} MiB in ${r.ms.toFixed(0)} ms = ${((mib * 1000) / r.ms).toFixed(1)} MiB/s (no profiler)`);
+      }
       try {
         await bp.page.evaluate('fetch("/base64").then((r) => r.text()).then((t) => { window.__payload = t; })');
         await bp.page.waitForFunction('typeof window.__payload === "string"');
         const { result, profile } = await profiled(bp.page, () => bp.page.evaluate('window.__bench.feed(window.__payload, 65536, 1048576)') as Promise<{ ms: number }>);
         console.log(`bare xterm.js: ${mib} MiB in ${result.ms.toFixed(0)} ms = ${((mib * 1000) / result.ms).toFixed(1)} MiB/s`);
         report(`bare page, feed ${mib} MiB`, profile);
+        const m0 = machineMs();
+        const p0 = processMs();
         const t = await traced(bp.page, () => bp.page.evaluate('window.__bench.feed(window.__payload, 65536, 1048576)') as Promise<{ ms: number }>);
         console.log(`bare xterm.js: ${mib} MiB in ${t.result.ms.toFixed(0)} ms (trace on)`);
+        machineReport('bare feed with trace', m0, p0);
         reportTrace(`bare page, feed ${mib} MiB`, t.events);
       } finally {
         await bp.close();
