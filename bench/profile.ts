@@ -56,7 +56,8 @@ interface TraceEvent {
   dur?: number;
   tid: number;
   pid: number;
-  args?: { name?: string };
+  ts: number;
+  args?: { name?: string; data?: { type?: string; functionName?: string; url?: string } };
 }
 
 /** A timeline trace of `work`: per event name on the renderer's main thread, count and inclusive ms. */
@@ -85,6 +86,21 @@ function reportTrace(label: string, events: TraceEvent[], top = 20): void {
   }
   console.log(`\n== ${label}: main-thread trace events (inclusive)`);
   for (const [name, r] of [...rows].sort((a, b) => b[1].ms - a[1].ms).slice(0, top)) console.log(`${r.ms.toFixed(1).padStart(9)} ms ${String(r.n).padStart(7)} ×  ${name}`);
+}
+
+/** What the main thread did after each keydown (the last 3 of the trace), as offsets from the keydown. */
+function keystrokeTimeline(label: string, events: TraceEvent[]): void {
+  const main = events.find((e) => e.name === 'thread_name' && e.args?.name === 'CrRendererMain');
+  const top = events.filter((e) => main && e.tid === main.tid && e.pid === main.pid && e.ph === 'X' && (e.name === 'RunTask' || e.name === 'EventDispatch' || e.name === 'TimerFire' || e.name === 'FunctionCall' || e.name === 'FireAnimationFrame' || e.name === 'Paint' || e.name === 'Layout' || e.name === 'Receive mojo message'));
+  top.sort((a, b) => a.ts - b.ts);
+  const keys = top.filter((e) => e.name === 'EventDispatch' && e.args?.data?.type === 'keydown').slice(-3);
+  for (const k of keys) {
+    console.log(`\n-- ${label}: keydown at ${(k.ts / 1000).toFixed(1)} ms`);
+    for (const e of top.filter((e) => e.ts >= k.ts && e.ts < k.ts + 25_000 && e.name !== 'RunTask')) {
+      const what = e.args?.data?.type ?? e.args?.data?.functionName ?? '';
+      console.log(`  +${((e.ts - k.ts) / 1000).toFixed(2).padStart(6)} ms  ${((e.dur ?? 0) / 1000).toFixed(2).padStart(5)} ms  ${e.name} ${what}`);
+    }
+  }
 }
 
 function report(label: string, profile: Profile, top = 25): void {
@@ -131,7 +147,7 @@ function machineReport(label: string, m0: { busy: number; total: number }, p0: M
   console.log(`${label}: machine ${(m1.busy - m0.busy).toFixed(0)} ms busy of ${(m1.total - m0.total).toFixed(0)} ms (${((100 * (m1.busy - m0.busy)) / (m1.total - m0.total)).toFixed(0)} % of all cores)`);
 }
 
-const KINDLAB_OPTIONS = { cursorBlink: true, fontFamily: 'ui-monospace, "DejaVu Sans Mono", Menlo, Consolas, monospace', lineHeight: 1.15, theme: { background: '#1e1e1e' } };
+const KINDLAB_OPTIONS = { cursorBlink: false, fontFamily: 'ui-monospace, "DejaVu Sans Mono", Menlo, Consolas, monospace', lineHeight: 1.15, theme: { background: '#1e1e1e' } };
 
 const log = (m: string): void => console.log(`[profile ${new Date().toISOString().slice(11, 19)}] ${m}`);
 
@@ -165,7 +181,14 @@ async function main(): Promise<void> {
               return ms.sort((a, b) => a - b);
             });
             console.log(`${name} echo p50 ${result[30]?.toFixed(1)} ms, max ${result.at(-1)?.toFixed(1)} ms`);
-            report(`${name} page, 60 keystrokes`, profile);
+            report(`${name} page, 60 keystrokes`, profile, 12);
+            const t = await traced(tp.page, async () => {
+              for (let i = 0; i < 6; i++) {
+                await echoSample(tp.page, 'klmnop'[i]!);
+                await tp.page.waitForTimeout(30);
+              }
+            });
+            keystrokeTimeline(name, t.events);
           } else {
             const m00 = machineMs();
             const p00 = processMs();

@@ -106,8 +106,8 @@ export class DurableTerminal {
   private pending: string[] = [];
   private pendingBytes = 0;
   private batchTimer: NodeJS.Timeout | undefined;
-  /** When output was last flushed (performance.now()); output after a quiet spell is sent at once. */
-  private lastFlushAt = Number.NEGATIVE_INFINITY;
+  /** When output was last sent (performance.now()); output after a quiet spell is sent at once. */
+  private lastSentAt = Number.NEGATIVE_INFINITY;
   private graceTimer: NodeJS.Timeout | undefined;
   private paused = false;
   private disposed = false;
@@ -246,7 +246,7 @@ export class DurableTerminal {
     this.pending.push(data);
     this.pendingBytes += Buffer.byteLength(data, 'utf8');
     if (this.pendingBytes >= this.limits.batchMaxBytes) this.flush();
-    else if (this.batchTimer === undefined && performance.now() - this.lastFlushAt >= this.limits.batchMs) {
+    else if (this.batchTimer === undefined && performance.now() - this.lastSentAt >= this.limits.batchMs) {
       // Leading edge: output after a quiet spell (a keystroke's echo) goes out
       // at once; only what follows within batchMs is batched. Waiting out the
       // batch window on every echo cost ~5 ms per key (npm run bench).
@@ -258,8 +258,11 @@ export class DurableTerminal {
   private flush(): void {
     clearTimeout(this.batchTimer);
     this.batchTimer = undefined;
-    this.lastFlushAt = performance.now();
+    // Only a flush that sends counts: the empty flush of the trailing timer
+    // after an echo must not restart the quiet spell, or the next keystroke's
+    // echo (typed 5-10 ms later) waits out a whole batch window again.
     if (this.pendingBytes === 0) return;
+    this.lastSentAt = performance.now();
     const chunk: Chunk = { seq: this.end, data: this.pending.join(''), bytes: this.pendingBytes };
     this.pending = [];
     this.pendingBytes = 0;
