@@ -21,6 +21,7 @@ import {
   type TerminalTarget,
 } from '../environment.js';
 import type { Pty } from '../pty.js';
+import { ProgressEmitter } from '../progress.js';
 import { runTool, ToolError, tryTool } from '../tool.js';
 import { ContainerMissingError, dockerCopyIn, dockerExec, dockerExecShell } from '../docker/docker-exec.js';
 import { imageExists } from '../images/ensure-image.js';
@@ -56,7 +57,7 @@ export class ContainersEnvironment implements Environment {
   /** The session's Docker network; containers are `<name>-<machine>`. */
   readonly name: string;
   private currentState: EnvironmentState = 'absent';
-  private readonly listeners = new Set<(e: ProgressEvent) => void>();
+  private readonly progress = new ProgressEmitter();
   private readonly machines: ReadonlyMap<string, MachineSpec>;
 
   constructor(
@@ -84,16 +85,12 @@ export class ContainersEnvironment implements Environment {
   }
 
   onProgress(listener: (e: ProgressEvent) => void): () => void {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
+    return this.progress.on(listener);
   }
 
   async provision(): Promise<ProvisionResult> {
     const started = Date.now();
-    const emit = (e: Omit<ProgressEvent, 'atMs'>): void => {
-      const event: ProgressEvent = { ...e, atMs: Date.now() - started };
-      for (const l of this.listeners) l(event);
-    };
+    const emit = this.progress.begin();
     /** Run one stage, with its timing; any error becomes a StageFailure naming it. */
     const stage = async <T>(name: string, work: () => Promise<{ value: T; detail?: string }>): Promise<T> => {
       const t0 = Date.now();

@@ -22,6 +22,7 @@ import {
   type TerminalTarget,
 } from '../environment.js';
 import type { Pty } from '../pty.js';
+import { ProgressEmitter } from '../progress.js';
 import { runTool, ToolError, tryTool, type ToolOptions } from '../tool.js';
 import { kindConfig } from './kind-config.js';
 import { kindFix } from './kind-fix.js';
@@ -79,7 +80,7 @@ export class KindEnvironment implements Environment {
   /** Where this session's kubeconfig lives (inside the data dir). */
   readonly kubeconfigPath: string;
   private currentState: EnvironmentState = 'absent';
-  private readonly listeners = new Set<(e: ProgressEvent) => void>();
+  private readonly progress = new ProgressEmitter();
   private readonly nodes: readonly TerminalTarget[];
 
   constructor(
@@ -100,8 +101,7 @@ export class KindEnvironment implements Environment {
   }
 
   onProgress(listener: (e: ProgressEvent) => void): () => void {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
+    return this.progress.on(listener);
   }
 
   private tool(extra: ToolOptions = {}): ToolOptions {
@@ -111,9 +111,7 @@ export class KindEnvironment implements Environment {
   async provision(): Promise<ProvisionResult> {
     const started = performance.now();
     const at = (): number => Math.round(performance.now() - started);
-    const emit = (e: ProgressEvent): void => {
-      for (const l of this.listeners) l(e);
-    };
+    const emit = (e: ProgressEvent): void => this.progress.emit(e);
     this.currentState = 'provisioning';
     let created = false;
     let stage: Stage = 'Checking for an existing cluster';

@@ -20,6 +20,7 @@ import {
   type TerminalTarget,
 } from '../environment.js';
 import { spawnPty, type Pty } from '../pty.js';
+import { ProgressEmitter } from '../progress.js';
 
 /** The one target a local environment has. */
 export const LOCAL_TARGET = 'local';
@@ -37,7 +38,7 @@ export class LocalEnvironment implements Environment {
   readonly kind = 'local' as const;
   readonly name: string;
   private currentState: EnvironmentState = 'absent';
-  private readonly progressListeners = new Set<(e: ProgressEvent) => void>();
+  private readonly progress = new ProgressEmitter();
   private readonly workDir: string;
   private readonly sessionDir: string;
 
@@ -55,16 +56,12 @@ export class LocalEnvironment implements Environment {
   }
 
   onProgress(listener: (e: ProgressEvent) => void): () => void {
-    this.progressListeners.add(listener);
-    return () => this.progressListeners.delete(listener);
+    return this.progress.on(listener);
   }
 
   async provision(): Promise<ProvisionResult> {
     const started = Date.now();
-    const emit = (e: Omit<ProgressEvent, 'atMs'>): void => {
-      const event = { ...e, atMs: Date.now() - started };
-      for (const l of this.progressListeners) l(event);
-    };
+    const emit = this.progress.begin();
     this.currentState = 'provisioning';
     const stage = 'Preparing working directory';
     emit({ stage, status: 'started', detail: this.workDir });
