@@ -34,6 +34,14 @@ async function readySandbox(ctx: CheckContext, p: PodParams) {
   return { where, sandbox };
 }
 
+/** The node the pod runs on and the PID of its pause process there. */
+async function pauseProcess(ctx: CheckContext, p: PodParams) {
+  const { where, sandbox } = await readySandbox(ctx, p);
+  const inspected = await inspectSandbox(ctx, where.target, sandbox.id);
+  if (!inspected.pid) throw new ProbeError(`the sandbox of pod ${p.pod} has no running pause process`);
+  return { where, pid: inspected.pid };
+}
+
 export const podUidProbe: BuiltinProbe<PodParams> = {
   name: 'pod-uid',
   description: "The pod's UID (metadata.uid).",
@@ -92,10 +100,7 @@ export const pausePidProbe: BuiltinProbe<PodParams> = {
   description: "The PID (in the node's PID namespace) of the pod's pause process, from crictl inspectp .info.pid.",
   params: podParams,
   async value(ctx, p) {
-    const { where, sandbox } = await readySandbox(ctx, p);
-    const inspected = await inspectSandbox(ctx, where.target, sandbox.id);
-    if (!inspected.pid) throw new ProbeError(`the sandbox of pod ${p.pod} has no running pause process`);
-    return String(inspected.pid);
+    return String((await pauseProcess(ctx, p)).pid);
   },
 };
 
@@ -105,10 +110,8 @@ export const podNetnsProbe: BuiltinProbe<PodParams> = {
     "The inode number of the pod's network namespace (the N in net:[N]), read as readlink /proc/<pause PID>/ns/net on the pod's node.",
   params: podParams,
   async value(ctx, p) {
-    const { where, sandbox } = await readySandbox(ctx, p);
-    const inspected = await inspectSandbox(ctx, where.target, sandbox.id);
-    if (!inspected.pid) throw new ProbeError(`the sandbox of pod ${p.pod} has no running pause process`);
-    const links = await readNamespaces(ctx, where.target, inspected.pid, inspected.pid);
+    const { where, pid } = await pauseProcess(ctx, p);
+    const links = await readNamespaces(ctx, where.target, pid, pid);
     if ('gone' in links) throw new ProbeError(`could not read the pause process's namespaces on ${where.node}: ${links.gone}`);
     const inode = /^net:\[(\d+)\]$/.exec(links.net.a)?.[1];
     if (!inode) throw new ProbeError(`unexpected network namespace link "${links.net.a}" on ${where.node}`);
