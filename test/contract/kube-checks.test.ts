@@ -3,8 +3,6 @@
 // scripts each built-in sends. The seam is `exec(target, script, {env})`: the test asserts which
 // target (node) was searched and which values reached the script as env vars.
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { parse as parseYaml } from 'yaml';
 import type { ExecOptions, ExecResult, TerminalTarget } from '../../cluster/environment.js';
 import { ProbeError, type CheckContext, type Verdict } from '../../server/checks/builtin.js';
@@ -17,27 +15,21 @@ import { GET_OBJECT_SCRIPT } from '../../server/checks/kube/k8s-object-exists.js
 import { EXEC_RESOLV_SCRIPT, GET_KUBE_DNS_SCRIPT, SANDBOX_RESOLV_SCRIPT } from '../../server/checks/kube/resolv-conf-dns.js';
 import { GET_ROOT_CA_SCRIPT, SA_VOLUME_SCRIPT } from '../../server/checks/kube/serviceaccount-volume.js';
 import { createBuiltinRegistry } from '../../server/checks/registry.js';
+import { realOutput } from '../helpers/real-outputs.js';
 
-const DIR = fileURLToPath(new URL('../fixtures/real-outputs/', import.meta.url));
-function fixture(name: string): string {
-  const lines = readFileSync(DIR + name, 'utf8').split('\n');
-  let i = 0;
-  while (i < lines.length && lines[i]!.startsWith('# ')) i++;
-  return lines.slice(i).join('\n');
-}
 
 // ---- real outputs, shaped as the commands the checks send -----------------------------------------
-const RUNNING_POD = parseYaml(fixture('5-kubectl-get-pod-running-yaml-a-kind.txt')) as Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
-const PENDING_POD_JSON = JSON.stringify(parseYaml(fixture('5-kubectl-get-pod-pending-imagepullbackoff-yaml-a-kind.txt').split('\n').map((l) => l.slice(3)).join('\n')));
-const PODS_JSON = fixture('3-crictl-pods-json-a.txt');
-const PS_JSON = fixture('3-crictl-ps-json-a.txt');
-const INSPECT_JSON = fixture('4-crictl-inspect-a-containerd17-kind.txt');
-const INSPECTP_JSON = fixture('4-crictl-inspectp-a-containerd16-kind.txt');
-const [, HOSTS = '', RESOLV = ''] = fixture('8-etc-hosts-and-resolv-conf-a-tabs.txt').split(/^bash-5\.1# cat \S+\n/m);
+const RUNNING_POD = parseYaml(realOutput('5-kubectl-get-pod-running-yaml-a-kind.txt')) as Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+const PENDING_POD_JSON = JSON.stringify(parseYaml(realOutput('5-kubectl-get-pod-pending-imagepullbackoff-yaml-a-kind.txt').split('\n').map((l) => l.slice(3)).join('\n')));
+const PODS_JSON = realOutput('3-crictl-pods-json-a.txt');
+const PS_JSON = realOutput('3-crictl-ps-json-a.txt');
+const INSPECT_JSON = realOutput('4-crictl-inspect-a-containerd17-kind.txt');
+const INSPECTP_JSON = realOutput('4-crictl-inspectp-a-containerd16-kind.txt');
+const [, HOSTS = '', RESOLV = ''] = realOutput('8-etc-hosts-and-resolv-conf-a-tabs.txt').split(/^bash-5\.1# cat \S+\n/m);
 /** kube-dns's ClusterIP as the captured `kubectl get svc` table shows it, served as `-o json`. */
-const KUBE_DNS_IP = /^kube-dns\s+ClusterIP\s+(\S+)/m.exec(fixture('7-kubectl-get-svc-kube-dns-a-kubeadm.txt'))![1]!;
+const KUBE_DNS_IP = /^kube-dns\s+ClusterIP\s+(\S+)/m.exec(realOutput('7-kubectl-get-svc-kube-dns-a-kubeadm.txt'))![1]!;
 const SVC_JSON = JSON.stringify({ apiVersion: 'v1', kind: 'Service', metadata: { name: 'kube-dns', namespace: 'kube-system' }, spec: { clusterIP: KUBE_DNS_IP, type: 'ClusterIP' } });
-const CA_CRT = /-----BEGIN CERTIFICATE-----[\s\S]*?-----END CERTIFICATE-----\n/.exec(fixture('9-describe-configmap-kube-root-ca-a-kubeadm.txt'))![0];
+const CA_CRT = /-----BEGIN CERTIFICATE-----[\s\S]*?-----END CERTIFICATE-----\n/.exec(realOutput('9-describe-configmap-kube-root-ca-a-kubeadm.txt'))![0];
 const CONFIGMAP_JSON = JSON.stringify({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'kube-root-ca.crt', namespace: 'default' }, data: { 'ca.crt': CA_CRT } });
 
 const BPF_POD = 'bpfman-operator-65747dc769-pjztg';

@@ -1,8 +1,6 @@
 // Contract: the parsers read real captured crictl/kubectl output (test/fixtures/real-outputs),
 // every layout variant those captures show, and fail with a plain message on garbage.
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { parse as parseYaml } from 'yaml';
 import { parseCrictlInspect, parseCrictlInspectAll, parseCrictlInspectp } from '../../server/checks/kube/parse-crictl-inspect.js';
 import { parseCrictlPods } from '../../server/checks/kube/parse-crictl-pods.js';
@@ -11,26 +9,19 @@ import { ParseError } from '../../server/checks/kube/parse-error.js';
 import { parseHostsFile } from '../../server/checks/kube/parse-hosts-file.js';
 import { describePodReadiness, parseKubePod } from '../../server/checks/kube/parse-kube-pod.js';
 import { parseResolvConf } from '../../server/checks/kube/parse-resolv-conf.js';
+import { realOutput } from '../helpers/real-outputs.js';
 
-const DIR = fileURLToPath(new URL('../fixtures/real-outputs/', import.meta.url));
-/** The fixture body without its `# ` provenance header. */
-function fixture(name: string): string {
-  const lines = readFileSync(DIR + name, 'utf8').split('\n');
-  let i = 0;
-  while (i < lines.length && lines[i]!.startsWith('# ')) i++;
-  return lines.slice(i).join('\n');
-}
 const yamlToJson = (text: string) => JSON.stringify(parseYaml(text));
-const pendingYaml = () => fixture('5-kubectl-get-pod-pending-imagepullbackoff-yaml-a-kind.txt').split('\n').map((l) => l.slice(3)).join('\n');
+const pendingYaml = () => realOutput('5-kubectl-get-pod-pending-imagepullbackoff-yaml-a-kind.txt').split('\n').map((l) => l.slice(3)).join('\n');
 function hostsAndResolv(): { hosts: string; resolv: string } {
-  const text = fixture('8-etc-hosts-and-resolv-conf-a-tabs.txt');
+  const text = realOutput('8-etc-hosts-and-resolv-conf-a-tabs.txt');
   const [, hosts = '', resolv = ''] = text.split(/^bash-5\.1# cat \S+\n/m);
   return { hosts, resolv };
 }
 
 describe('contract: kube parsers on real outputs', () => {
   it('reads crictl pods -o json', () => {
-    const [s, ...rest] = parseCrictlPods(fixture('3-crictl-pods-json-a.txt'));
+    const [s, ...rest] = parseCrictlPods(realOutput('3-crictl-pods-json-a.txt'));
     assert.equal(rest.length, 0);
     assert.deepEqual(s, { id: '655b0ad6e26c0403c00ef9ab69c399e4e86f92d6bd3ad22a286849bf310b31f3', state: 'SANDBOX_READY', name: 'bpfman-operator-65747dc769-pjztg', namespace: 'bpfman', uid: '4cad64d0-7a36-452a-8a08-bd3a694cdad5', attempt: 0 });
     assert.deepEqual(parseCrictlPods('{"items":[]}'), []);
@@ -38,7 +29,7 @@ describe('contract: kube parsers on real outputs', () => {
   });
 
   it('reads crictl ps -o json with its pod labels', () => {
-    const [c] = parseCrictlPs(fixture('3-crictl-ps-json-a.txt'));
+    const [c] = parseCrictlPs(realOutput('3-crictl-ps-json-a.txt'));
     assert.equal(c?.name, 'bpfman-operator');
     assert.equal(c?.state, 'CONTAINER_RUNNING');
     assert.equal(c?.sandboxId, '655b0ad6e26c0403c00ef9ab69c399e4e86f92d6bd3ad22a286849bf310b31f3');
@@ -47,7 +38,7 @@ describe('contract: kube parsers on real outputs', () => {
   });
 
   it('reads crictl inspect (status first, camelCase) and the same with info first, and as an array', () => {
-    const text = fixture('4-crictl-inspect-a-containerd17-kind.txt');
+    const text = realOutput('4-crictl-inspect-a-containerd17-kind.txt');
     const c = parseCrictlInspect(text);
     assert.equal(c.pid, 2092);
     assert.equal(c.sandboxId, '655b0ad6e26c0403c00ef9ab69c399e4e86f92d6bd3ad22a286849bf310b31f3');
@@ -59,7 +50,7 @@ describe('contract: kube parsers on real outputs', () => {
   });
 
   it('reads crictl inspectp: pause PID, pod IP, snake_case dns_config and the netns path', () => {
-    const s = parseCrictlInspectp(fixture('4-crictl-inspectp-a-containerd16-kind.txt'));
+    const s = parseCrictlInspectp(realOutput('4-crictl-inspectp-a-containerd16-kind.txt'));
     assert.equal(s.pid, 6075);
     assert.equal(s.ip, '10.244.0.9');
     assert.equal(s.state, 'SANDBOX_READY');
@@ -70,7 +61,7 @@ describe('contract: kube parsers on real outputs', () => {
   });
 
   it('reads kubectl pod JSON: a Running pod and an ImagePullBackOff pod', () => {
-    const running = parseKubePod(yamlToJson(fixture('5-kubectl-get-pod-running-yaml-a-kind.txt')));
+    const running = parseKubePod(yamlToJson(realOutput('5-kubectl-get-pod-running-yaml-a-kind.txt')));
     assert.equal(running.phase, 'Running');
     assert.equal(running.nodeName, 'kind-control-plane');
     assert.equal(running.podIP, '10.244.0.3');
