@@ -107,26 +107,17 @@ export function attachRoomChannel(io: Io, workshop: Workshop, sessions: SessionM
         shadows.get(key)?.detach();
         let ready = false;
         const queued: { seq: number; data: string }[] = [];
-        // No size: a shadow never resizes the learner's terminal. Acked at once: a slow instructor never pauses the learner's shell.
-        let attachment: TerminalAttachment | undefined = undefined;
-        attachment = terminal.attach(
-          {
-            output: (frame) => {
-              if (!ready) return void queued.push(frame);
-              socket.emit('shadow:output', { sessionId, terminal: name, seq: frame.seq, data: frame.data });
-              attachment?.ack(Buffer.byteLength(frame.data, 'utf8'));
-            },
-          },
-          fromSeq,
-        );
-        const attached: TerminalAttachment = attachment;
+        // Acked at once: a slow instructor never pauses the learner's shell.
+        const forward = (f: { seq: number; data: string }) => {
+          socket.emit('shadow:output', { sessionId, terminal: name, seq: f.seq, data: f.data });
+          attached.ack(Buffer.byteLength(f.data, 'utf8'));
+        };
+        // No size: a shadow never resizes the learner's terminal.
+        const attached = terminal.attach({ output: (frame) => (ready ? forward(frame) : void queued.push(frame)) }, fromSeq);
         shadows.set(key, attached);
         // The ack goes out first (guard replies when this returns), then the replay, then live frames.
         setImmediate(() => {
-          for (const f of queued.splice(0)) {
-            socket.emit('shadow:output', { sessionId, terminal: name, seq: f.seq, data: f.data });
-            attached.ack(Buffer.byteLength(f.data, 'utf8'));
-          }
+          for (const f of queued.splice(0)) forward(f);
           ready = true;
         });
         return { seq: attached.replayEnd };
