@@ -5,8 +5,8 @@
  * from the address bar and history, then shows the room.
  */
 import { ApiError } from '../api.js';
-import { topbar } from '../catalogue-page.js';
-import { fill, h } from '../dom.js';
+import { h } from '../dom.js';
+import { joinCard } from './join-page.js';
 import { RoomView } from './room-view.js';
 import { workshopApi } from './workshop-api.js';
 
@@ -64,21 +64,12 @@ function showLogin(root: HTMLElement, problem: string | undefined): void {
         error.textContent = loginError(err);
       });
   });
-  fill(
+  joinCard(
     root,
-    topbar(),
-    h(
-      'main',
-      { class: 'kl-join' },
-      h(
-        'div',
-        { class: 'kl-join-card' },
-        h('p', { class: 'kl-join-kicker' }, 'Instructor'),
-        h('h1', {}, 'Sign in to the room'),
-        h('p', { class: 'kl-muted' }, 'Open the instructor link `kindlab serve --workshop` printed when it started (http://…/instructor#token=…), or paste its token here.'),
-        form,
-      ),
-    ),
+    h('p', { class: 'kl-join-kicker' }, 'Instructor'),
+    h('h1', {}, 'Sign in to the room'),
+    h('p', { class: 'kl-muted' }, 'Open the instructor link `kindlab serve --workshop` printed when it started (http://…/instructor#token=…), or paste its token here.'),
+    form,
   );
   input.focus();
 }

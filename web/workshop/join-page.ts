@@ -7,7 +7,7 @@
 import { ApiError } from '../api.js';
 import { topbar } from '../catalogue-page.js';
 import { MAX_LEARNER_NAME_LENGTH as MAX_NAME_LENGTH } from '../../common/protocol.js';
-import { fill, h } from '../dom.js';
+import { fill, h, type Child } from '../dom.js';
 import { workshopApi, type JoinReply, type WorkshopInfo } from './workshop-api.js';
 
 /** How long the Copy button says "Copied". */
@@ -27,23 +27,21 @@ export async function renderJoinPage(root: HTMLElement): Promise<void> {
   } catch (e) {
     root.removeAttribute('aria-busy');
     const notWorkshop = e instanceof ApiError && e.status === 404;
-    fill(
+    joinCard(
       root,
-      topbar(),
-      h(
-        'main',
-        { class: 'kl-join' },
-        h(
-          'div',
-          { class: 'kl-join-card' },
-          h('h1', {}, notWorkshop ? 'No workshop is running here' : 'Cannot reach the workshop'),
-          h('p', { class: notWorkshop ? 'kl-muted' : 'kl-error', role: 'alert' }, notWorkshop ? 'This kindlab is not running a workshop. ' : `${errorText(e)} `, h('a', { href: '/' }, 'See the labs.')),
-        ),
-      ),
+      h('h1', {}, notWorkshop ? 'No workshop is running here' : 'Cannot reach the workshop'),
+      h('p', { class: notWorkshop ? 'kl-muted' : 'kl-error', role: 'alert' }, notWorkshop ? 'This kindlab is not running a workshop. ' : `${errorText(e)} `, h('a', { href: '/' }, 'See the labs.')),
     );
     return;
   }
   new JoinPage(root, info);
+}
+
+/** The frame of the join and sign-in pages: the top bar over one card, which it returns. */
+export function joinCard(root: HTMLElement, ...children: Child[]): HTMLDivElement {
+  const card = h('div', { class: 'kl-join-card' }, ...children);
+  fill(root, topbar(), h('main', { class: 'kl-join' }, card));
+  return card;
 }
 
 class JoinPage {
@@ -56,8 +54,7 @@ class JoinPage {
   ) {
     document.title = `Join ${info.title} — kindlab`;
     this.error = h('p', { class: 'kl-join-error', role: 'alert', hidden: true });
-    this.card = h('div', { class: 'kl-join-card' });
-    fill(root, topbar(), h('main', { class: 'kl-join' }, this.card));
+    this.card = joinCard(root);
     root.removeAttribute('aria-busy');
     this.renderForm();
   }
