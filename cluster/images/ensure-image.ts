@@ -21,10 +21,6 @@ export function registerImageRecipe(tag: string, recipe: ImageRecipe): void {
   RECIPES.set(tag, recipe);
 }
 
-export function hasImageRecipe(tag: string): boolean {
-  return RECIPES.has(tag);
-}
-
 export async function imageExists(tag: string): Promise<boolean> {
   const r = await tryTool('docker', ['image', 'inspect', '--format', '{{.Id}}', tag], { timeoutMs: 30_000 });
   return r.exitCode === 0;
