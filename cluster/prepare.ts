@@ -9,7 +9,8 @@
  */
 import type { EnvironmentSpec } from '../common/lab.js';
 import { buildLabImages } from './images/build-lab-images.js';
-import { runTool, ToolError, tryTool } from './tool.js';
+import { imageExists } from './images/ensure-image.js';
+import { runTool, ToolError } from './tool.js';
 
 /** A node image is ~1 GB; give a slow link time. */
 const PULL_TIMEOUT_MS = 20 * 60_000;
@@ -21,10 +22,6 @@ export function tagOf(image: string): string | undefined {
   if (at < 0) return undefined;
   const ref = image.slice(0, at);
   return /:[^/]+$/.test(ref) ? ref : undefined;
-}
-
-async function present(image: string): Promise<boolean> {
-  return (await tryTool('docker', ['image', 'inspect', '--format', '{{.Id}}', image], { timeoutMs: QUICK_MS })).exitCode === 0;
 }
 
 function offlineHelp(image: string): string {
@@ -39,7 +36,7 @@ function offlineHelp(image: string): string {
 
 /** Pull an image unless it is already here; false (with advice printed) when it cannot be pulled. */
 async function pull(image: string, log: (line: string) => void): Promise<boolean> {
-  if (await present(image)) {
+  if (await imageExists(image)) {
     log(`✓ ${image} is already present`);
     return true;
   }
