@@ -22,6 +22,7 @@ import {
   type TerminalTarget,
 } from '../environment.js';
 import type { Pty } from '../pty.js';
+import { tagOf } from '../prepare.js';
 import { ProgressEmitter } from '../progress.js';
 import { runTool, ToolError, tryTool, type ToolOptions } from '../tool.js';
 import { kindConfig } from './kind-config.js';
@@ -225,8 +226,7 @@ export class KindEnvironment implements Environment {
    */
   private async resolveNodeImage(info: (detail: string) => void): Promise<string> {
     const pinned = this.spec.nodeImage;
-    const at = pinned.indexOf('@');
-    const tag = at > 0 && /:[^/]+$/.test(pinned.slice(0, at)) ? pinned.slice(0, at) : undefined;
+    const tag = tagOf(pinned);
     if (!tag || (await this.imagePresent(pinned))) return pinned;
     if (await this.imagePresent(tag)) {
       info(`using the local ${tag}: ${pinned} does not resolve in this Docker (loaded offline?)`);
