@@ -8,7 +8,7 @@
  */
 import type { Token } from 'markdown-it';
 import { parse as parseYaml, YAMLParseError } from 'yaml';
-import type { AnswerMatch, AnswerSpec, CheckMode, CheckSpec, HintSpec, LabProblem, RunSpec, ScriptSpec, SourcePos, Step } from '../../common/lab.js';
+import type { AnswerMatch, AnswerSpec, Chapter, CheckMode, CheckSpec, HintSpec, LabProblem, RunSpec, ScriptSpec, SourcePos, Step } from '../../common/lab.js';
 import { isHighlightLanguage, markdown } from './markdown.js';
 
 export const DIRECTIVES = ['run', 'copy', 'check', 'solve', 'setup', 'hint', 'answer'] as const;
@@ -67,17 +67,14 @@ export interface Section {
   readonly looseSetups: readonly ScriptSpec[];
 }
 
-export interface ParsedChapter {
-  readonly id: string;
-  readonly title: string;
-  readonly file: string;
+/** A chapter before rendering: common's Chapter without `html`, plus what the renderer needs. */
+export interface ParsedChapter extends Omit<Chapter, 'html'> {
   /** markdown-it block tokens; fence tokens of directives carry `meta.directive`. */
   readonly tokens: readonly Token[];
   /** Tokens before the first `##` (title and introduction). */
   readonly preambleEnd: number;
   readonly preambleSetups: readonly ScriptSpec[];
   readonly sections: readonly Section[];
-  readonly steps: readonly Step[];
   /** Terminal a `run` without `terminal=` types into. */
   readonly defaultTerminal: string;
 }
