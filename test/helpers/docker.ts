@@ -68,3 +68,17 @@ export async function labelledObjects(filter: string): Promise<string[]> {
     ...(await list(['volume', 'ls', '-q'])).map((v) => `volume ${v}`),
   ];
 }
+
+/** Full IDs of the containers carrying a label filter (`key=value`), sorted. */
+export async function containerIds(filter: string): Promise<string[]> {
+  const r = await runTool('docker', ['ps', '-aq', '--no-trunc', '--filter', `label=${filter}`], { timeoutMs: 30_000 });
+  return r.stdout.split('\n').filter((l) => l.trim()).sort();
+}
+
+/** Remove whatever containers, networks and volumes a failed test left with this label (each removal best effort). */
+export async function removeLabelled(label: string, value: string): Promise<void> {
+  const rm = (args: string[]) => runTool('docker', args, { timeoutMs: 30_000 }).catch(() => undefined);
+  for (const c of await objectsWithLabel('container', label, value)) await rm(['rm', '-f', '-v', c]);
+  for (const n of await objectsWithLabel('network', label, value)) await rm(['network', 'rm', n]);
+  for (const v of await objectsWithLabel('volume', label, value)) await rm(['volume', 'rm', '-f', v]);
+}

@@ -9,36 +9,17 @@
  * and let go; the end leaves no container, network or volume.
  */
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { SessionSnapshot } from '../../common/protocol.js';
 import { LABEL_LAB, LABEL_SESSION } from '../../cluster/environment.js';
-import { runTool } from '../../cluster/tool.js';
 import { Workshop, type TimelineEvent } from '../../server/workshop/workshop.js';
 import { parseWorkshopConfig } from '../../server/workshop/workshop-config.js';
-import { objectsWithLabel, requireBusybox, uniqueId } from '../helpers/docker.js';
+import { containerIds, objectsWithLabel, removeLabelled, requireBusybox, uniqueId } from '../helpers/docker.js';
 import { quietLogger, startTestServer, type TestServer } from '../helpers/server.js';
 import { emitAck, until, Visitor, waitForEvent, type Client } from '../security/workshop-client.js';
-
-const CHAPTER = `# Boxes
-
-## Make a file {#make-file}
-
-\`\`\`check
-test -f /root/lab/made && echo "made is there" || { echo "made is missing"; exit 1; }
-\`\`\`
-
-\`\`\`hint
-Use touch.
-\`\`\`
-
-## Second {#second}
-
-\`\`\`check
-test -f /root/lab/second || { echo "second is missing"; exit 1; }
-\`\`\`
-`;
+import { writeBoxesLab } from './boxes-lab.js';
 
 /** Short enough to watch happen in a test; the reaper looks every REAP_MS. */
 const IDLE_MS = 2000;
@@ -47,10 +28,6 @@ const TTL_MS = 4000;
 
 type Running = TestServer & { readonly workshop: Workshop; readonly visitors: Visitor[] };
 
-async function containerIds(filter: string): Promise<string[]> {
-  const r = await runTool('docker', ['ps', '-aq', '--no-trunc', '--filter', `label=${filter}`], { timeoutMs: 30_000 });
-  return r.stdout.split('\n').filter((l) => l.trim()).sort();
-}
 const ofSession = (id: string) => containerIds(`${LABEL_SESSION}=${id}`);
 
 describe('workshop lifecycle (integration: idle reclaim, expiry, pool; real Docker, SQLite, socket.io)', function () {
@@ -109,18 +86,13 @@ describe('workshop lifecycle (integration: idle reclaim, expiry, pool; real Dock
 
   before(async () => {
     await requireBusybox();
-    const lab = join(dir, 'labs', labId);
-    mkdirSync(join(lab, 'chapters'), { recursive: true });
-    writeFileSync(join(lab, 'lab.yaml'), `title: Boxes\nsummary: One busybox machine.\nenvironment:\n  type: containers\n  machines:\n    - {name: box, image: kindlab/busybox:1}\nterminals:\n  - {name: shell, target: box}\n`);
-    writeFileSync(join(lab, 'chapters', '01-boxes.md'), CHAPTER);
+    writeBoxesLab(join(dir, 'labs'), labId);
   });
 
   after(async () => {
     for (const r of [...running]) await stop(r).catch(() => undefined);
     // Whatever a failed test left: remove it by the lab's label.
-    for (const c of await objectsWithLabel('container', LABEL_LAB, labId)) await runTool('docker', ['rm', '-f', '-v', c], { timeoutMs: 30_000 }).catch(() => undefined);
-    for (const n of await objectsWithLabel('network', LABEL_LAB, labId)) await runTool('docker', ['network', 'rm', n], { timeoutMs: 30_000 }).catch(() => undefined);
-    for (const n of await objectsWithLabel('volume', LABEL_LAB, labId)) await runTool('docker', ['volume', 'rm', '-f', n], { timeoutMs: 30_000 }).catch(() => undefined);
+    await removeLabelled(LABEL_LAB, labId);
     rmSync(dir, { recursive: true, force: true });
   });
 

@@ -7,47 +7,21 @@
  * (adopted, same IDs); ending the event leaves no container or network behind.
  */
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { RoomSnapshot, SessionSnapshot } from '../../common/protocol.js';
 import { LABEL_LAB, LABEL_SESSION } from '../../cluster/environment.js';
-import { runTool } from '../../cluster/tool.js';
 import { Workshop } from '../../server/workshop/workshop.js';
 import { parseWorkshopConfig, type WorkshopConfig } from '../../server/workshop/workshop-config.js';
-import { objectsWithLabel, requireBusybox, uniqueId } from '../helpers/docker.js';
+import { containerIds, objectsWithLabel, removeLabelled, requireBusybox, uniqueId } from '../helpers/docker.js';
 import { quietLogger, startTestServer, type TestServer } from '../helpers/server.js';
 import { collectOutput, emitAck, until, Visitor, waitForEvent, type Client } from '../security/workshop-client.js';
-
-const CHAPTER = `# Boxes
-
-## Make a file {#make-file}
-
-\`\`\`check
-test -f /root/lab/made && echo "made is there" || { echo "made is missing"; exit 1; }
-\`\`\`
-
-\`\`\`hint
-Use touch.
-\`\`\`
-
-\`\`\`solve
-touch /root/lab/made
-\`\`\`
-
-## Second {#second}
-
-\`\`\`check
-test -f /root/lab/second || { echo "second is missing"; exit 1; }
-\`\`\`
-`;
+import { writeBoxesLab } from './boxes-lab.js';
 
 type Running = TestServer & { readonly workshop: Workshop };
 
-async function containerIds(sessionId: string): Promise<string[]> {
-  const r = await runTool('docker', ['ps', '-aq', '--no-trunc', '--filter', `label=${LABEL_SESSION}=${sessionId}`], { timeoutMs: 30_000 });
-  return r.stdout.split('\n').filter((l) => l.trim()).sort();
-}
+const ofSession = (id: string) => containerIds(`${LABEL_SESSION}=${id}`);
 
 describe('workshop (integration: real Docker, SQLite, HTTP and socket.io)', function () {
   this.timeout(90_000);
@@ -87,10 +61,7 @@ describe('workshop (integration: real Docker, SQLite, HTTP and socket.io)', func
   before(async () => {
     await requireBusybox();
     dir = mkdtempSync(join(tmpdir(), 'kindlab-workshop-'));
-    const lab = join(dir, 'labs', labId);
-    mkdirSync(join(lab, 'chapters'), { recursive: true });
-    writeFileSync(join(lab, 'lab.yaml'), `title: Boxes\nsummary: One busybox machine.\nenvironment:\n  type: containers\n  machines:\n    - {name: box, image: kindlab/busybox:1}\nterminals:\n  - {name: shell, target: box}\n`);
-    writeFileSync(join(lab, 'chapters', '01-boxes.md'), CHAPTER);
+    writeBoxesLab(join(dir, 'labs'), labId);
     const parsed = parseWorkshopConfig(`title: Boxes, hands on\ncode: BOX-42\nlabs: [${labId}]\ncapacity: 3\nprewarm: {initial: 1, reserved: 0}\nstuck: {failedChecks: 2, minutes: 10}\n`, 'workshop.yaml');
     assert.ok(parsed.ok, JSON.stringify(parsed));
     config = parsed.config;
@@ -100,8 +71,7 @@ describe('workshop (integration: real Docker, SQLite, HTTP and socket.io)', func
   after(async () => {
     if (run) await stop(run).catch(() => undefined);
     // Whatever a failed test left: remove it by the lab's label.
-    for (const c of await objectsWithLabel('container', LABEL_LAB, labId)) await runTool('docker', ['rm', '-f', '-v', c], { timeoutMs: 30_000 }).catch(() => undefined);
-    for (const n of await objectsWithLabel('network', LABEL_LAB, labId)) await runTool('docker', ['network', 'rm', n], { timeoutMs: 30_000 }).catch(() => undefined);
+    await removeLabelled(LABEL_LAB, labId);
     rmSync(dir, { recursive: true, force: true });
   });
 
@@ -118,7 +88,7 @@ describe('workshop (integration: real Docker, SQLite, HTTP and socket.io)', func
     assert.deepEqual(warm, { ready: 1, provisioning: 0 });
     const seat = run.store.listSessions().find((s) => s.learner.startsWith('pool:'));
     assert.ok(seat);
-    const seatContainers = await containerIds(seat.id);
+    const seatContainers = await ofSession(seat.id);
     assert.equal(seatContainers.length, 1);
 
     a = visitor();
@@ -143,7 +113,7 @@ describe('workshop (integration: real Docker, SQLite, HTTP and socket.io)', func
     const ms = Math.round(performance.now() - t0);
     console.log(`      join → live terminal on a pre-warmed seat: ${ms} ms`);
     assert.ok(ms < 5000, `join → live terminal took ${ms} ms (target < 5 s)`);
-    assert.deepEqual(await containerIds(aSession), seatContainers, 'the seat was adopted, not re-provisioned');
+    assert.deepEqual(await ofSession(aSession), seatContainers, 'the seat was adopted, not re-provisioned');
   });
 
   it('gives the second learner an environment of their own', async () => {
@@ -154,7 +124,7 @@ describe('workshop (integration: real Docker, SQLite, HTTP and socket.io)', func
     bSession = (opened.body as { sessionId: string }).sessionId;
     assert.notEqual(bSession, aSession);
     await until('B ready', () => run.sessions.get(bSession)?.environmentState === 'ready', 30_000);
-    const [ca, cb] = [await containerIds(aSession), await containerIds(bSession)];
+    const [ca, cb] = [await ofSession(aSession), await ofSession(bSession)];
     assert.equal(cb.length, 1);
     assert.notDeepEqual(ca, cb);
     const me = await b.get('/api/workshop/me');
@@ -206,13 +176,13 @@ describe('workshop (integration: real Docker, SQLite, HTTP and socket.io)', func
   });
 
   it('keeps learners, progress and environments (same container IDs) across a restart', async () => {
-    const before = { a: await containerIds(aSession), b: await containerIds(bSession) };
+    const before = { a: await ofSession(aSession), b: await ofSession(bSession) };
     const token = run.workshop.newInstructorToken!;
     await stop(run);
     run = await start();
     assert.equal(run.workshop.newInstructorToken, undefined, 'the instructor token is not regenerated');
     await until('both sessions adopted', () => [aSession, bSession].every((id) => run.sessions.get(id)?.environmentState === 'ready'), 30_000);
-    assert.deepEqual({ a: await containerIds(aSession), b: await containerIds(bSession) }, before);
+    assert.deepEqual({ a: await ofSession(aSession), b: await ofSession(bSession) }, before);
     const me = await a.get('/api/workshop/me');
     assert.equal(me.status, 200, me.text);
     assert.equal((me.body as { name: string }).name, 'Ada Lovelace');
