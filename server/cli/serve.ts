@@ -50,8 +50,6 @@ export interface ServeOptions {
   readonly instructorToken?: string;
 }
 
-export { parseDuration };
-
 /** Loopback unless in workshop mode (where every route needs a token). */
 export function isLoopbackHost(host: string): boolean {
   return host === 'localhost' || host === '::1' || /^127(\.\d{1,3}){3}$/.test(host);
