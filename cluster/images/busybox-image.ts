@@ -17,7 +17,7 @@ export const BUSYBOX_STATIC = '/bin/busybox';
 const PATH_IN_IMAGE = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 
 /** A dynamically linked busybox (Debian's `busybox` package) would not run in an empty rootfs. */
-async function isStatic(binary: string): Promise<boolean> {
+export async function isStatic(binary: string): Promise<boolean> {
   const head = await readFile(binary);
   // A dynamic ELF names its loader (PT_INTERP) near the start of the file.
   return !head.subarray(0, 4096).includes('ld-linux');

@@ -11,15 +11,16 @@
  * Every image is cached by tag: a tag that exists locally is never rebuilt.
  * Bump the tag when a recipe changes.
  */
-import { chmod, copyFile, mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
+import { chmod, copyFile, mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { EnvironmentError } from '../environment.js';
 import { runTool } from '../tool.js';
 import type { ImageRecipe } from './ensure-image.js';
+import { BUSYBOX_STATIC, isStatic } from './busybox-image.js';
 import { findDebianMirror } from './debian-image.js';
-import { LABEL_IMAGE_RECIPE } from './import-rootfs.js';
+import { importRootfs } from './import-rootfs.js';
 
 export const DIND_IMAGE = 'kindlab/dind:1';
 export const PAUSE_IMAGE = 'kindlab/pause:1';
@@ -35,16 +36,9 @@ const DIND_PACKAGES = ['docker.io', 'iptables', 'procps', 'iproute2', 'bash', 'j
 
 /** debootstrap downloads ~100 MB of packages; a cold build took ~55 s here, so 8 minutes means something is wrong. */
 const DEBOOTSTRAP_TIMEOUT_MS = 8 * 60_000;
-const IMPORT_TIMEOUT_MS = 3 * 60_000;
 const SUITE = 'bookworm';
-/** Debian's busybox-static package installs a statically linked busybox here. */
-const BUSYBOX_STATIC = '/bin/busybox';
 
-/**
- * The recipes, in the shape ensure-image.ts takes (ensure-image.ts seeds its recipes with them).
- * cluster/containers/dind.ts registers them, so any code that can start a
- * dind machine can also build its images.
- */
+/** The recipes, in the shape ensure-image.ts takes (it seeds its recipe table with them). */
 export const DIND_IMAGE_RECIPES: ReadonlyMap<string, ImageRecipe> = new Map<string, ImageRecipe>([
   [DIND_IMAGE, buildDindImage],
   [
@@ -87,12 +81,6 @@ const APP_PAGE = `<!doctype html>
 // ---------------------------------------------------------------------------
 // busybox-static images
 
-/** A dynamic busybox (Debian's `busybox` package) names its ELF loader near the start and cannot run in an empty rootfs. */
-async function isStatic(binary: string): Promise<boolean> {
-  const head = await readFile(binary);
-  return !head.subarray(0, 4096).includes('ld-linux');
-}
-
 async function buildBusyboxImage(
   tag: string,
   onLog: (line: string) => void,
@@ -117,23 +105,10 @@ async function buildBusyboxImage(
       await mkdir(join(full, '..'), { recursive: true });
       await writeFile(full, content, { mode: content.startsWith('#!') ? 0o755 : 0o644 });
     }
-    await importRootfs(root, work, tag, onLog, [`LABEL ${LABEL_IMAGE_RECIPE}=${spec.recipe}`, 'ENV PATH=/bin', ...spec.changes]);
+    await importRootfs(root, tag, { recipe: spec.recipe, env: { PATH: '/bin' }, changes: spec.changes, onLog });
   } finally {
     await rm(work, { recursive: true, force: true });
   }
-}
-
-/**
- * Like import-rootfs.ts, but with any `--change` (the dind machine needs
- * ENTRYPOINT so a machine `command` cannot replace the engine's start).
- */
-async function importRootfs(root: string, work: string, tag: string, onLog: (line: string) => void, changes: readonly string[]): Promise<void> {
-  const tar = join(work, 'rootfs.tar');
-  onLog('packing the rootfs');
-  // Numeric owners: the image's uids are the rootfs's, not looked up on the host.
-  await runTool('tar', ['--numeric-owner', '--exclude=./proc/*', '--exclude=./sys/*', '--exclude=./dev/*', '-C', root, '-cf', tar, '.'], { timeoutMs: IMPORT_TIMEOUT_MS });
-  onLog(`docker import → ${tag}`);
-  await runTool('docker', ['import', ...changes.flatMap((c) => ['--change', c]), tar, tag], { timeoutMs: IMPORT_TIMEOUT_MS });
 }
 
 // ---------------------------------------------------------------------------
@@ -230,13 +205,13 @@ async function buildDindImage(tag: string, onLog: (line: string) => void): Promi
       await mkdir(join(root, d, 'partial'), { recursive: true });
     }
     await writeFile(join(root, 'etc/hostname'), 'node\n');
-    await importRootfs(root, work, tag, onLog, [
-      `LABEL ${LABEL_IMAGE_RECIPE}=dind`,
-      'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin',
-      'ENV LANG=C.UTF-8',
-      `ENTRYPOINT ["${DIND_ENTRYPOINT}"]`,
-      'WORKDIR /root',
-    ]);
+    // ENTRYPOINT, not CMD: a machine's `command` must not replace the engine's start.
+    await importRootfs(root, tag, {
+      recipe: 'dind',
+      env: { PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', LANG: 'C.UTF-8' },
+      changes: [`ENTRYPOINT ["${DIND_ENTRYPOINT}"]`, 'WORKDIR /root'],
+      onLog,
+    });
   } finally {
     await rm(work, { recursive: true, force: true });
   }

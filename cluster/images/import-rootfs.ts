@@ -16,18 +16,27 @@ const TAR_TIMEOUT_MS = 5 * 60_000;
 export async function importRootfs(
   rootfs: string,
   tag: string,
-  options: { recipe: string; env?: Readonly<Record<string, string>>; cmd?: readonly string[]; onLog: (line: string) => void },
+  options: {
+    recipe: string;
+    env?: Readonly<Record<string, string>>;
+    cmd?: readonly string[];
+    /** Any other `--change` lines (ENTRYPOINT, WORKDIR, EXPOSE …). */
+    changes?: readonly string[];
+    onLog: (line: string) => void;
+  },
 ): Promise<void> {
   const work = await mkdtemp(join(tmpdir(), 'kindlab-import-'));
   try {
     const tarball = join(work, 'rootfs.tar');
     options.onLog(`packing ${rootfs} into a tarball`);
     // --numeric-owner: the image's uids must be the rootfs's, not looked up on the host.
-    await runTool('tar', ['--numeric-owner', '-C', rootfs, '-cf', tarball, '.'], { timeoutMs: TAR_TIMEOUT_MS });
+    // /proc, /sys and /dev are the runtime's to fill: their contents stay out.
+    await runTool('tar', ['--numeric-owner', '--exclude=./proc/*', '--exclude=./sys/*', '--exclude=./dev/*', '-C', rootfs, '-cf', tarball, '.'], { timeoutMs: TAR_TIMEOUT_MS });
     const changes = [
       `LABEL ${LABEL_IMAGE_RECIPE}=${options.recipe}`,
       ...Object.entries(options.env ?? {}).map(([k, v]) => `ENV ${k}=${v}`),
-      `CMD ${JSON.stringify(options.cmd ?? ['/bin/sh'])}`,
+      ...(options.cmd ? [`CMD ${JSON.stringify(options.cmd)}`] : []),
+      ...(options.changes ?? []),
     ];
     options.onLog(`docker import → ${tag}`);
     await runTool('docker', ['import', ...changes.flatMap((c) => ['--change', c]), tarball, tag], { timeoutMs: TAR_TIMEOUT_MS });
