@@ -1,5 +1,5 @@
 // Bundles the browser code (web/) with esbuild and copies the page's static assets beside it.
-// `node scripts/build-web.mjs [--watch]` builds dist/web/ (npm run build); tests import buildWeb()
+// `node scripts/build-web.mjs [--no-minify]` builds dist/web/ (npm run build); tests import buildWeb()
 // so the web root they serve is built exactly like dist/web.
 import { build } from 'esbuild';
 import { cpSync, mkdirSync } from 'node:fs';
@@ -41,6 +41,6 @@ export async function buildWeb({ outdir, minify }) {
 
 // Run as the CLI (not when imported).
 if (process.argv[1] && import.meta.url === pathToFileURL(resolve(process.argv[1])).href) {
-  // --watch keeps the bundle readable while developing.
-  await buildWeb({ outdir: join(REPO, 'dist', 'web'), minify: !process.argv.includes('--watch') });
+  // --no-minify keeps the bundle readable while developing.
+  await buildWeb({ outdir: join(REPO, 'dist', 'web'), minify: !process.argv.includes('--no-minify') });
 }
