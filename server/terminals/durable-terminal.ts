@@ -3,13 +3,14 @@
  *
  * Output is one stream per terminal, numbered by UTF-8 byte offset (`seq`),
  * and it keeps counting across shell restarts so a viewer's position stays
- * meaningful. The last REPLAY_BUFFER_BYTES are kept as whole batches, so a
- * viewer that (re)attaches from the seq it last saw gets exactly what it
- * missed. Several viewers may watch at once; the PTY is paused while the
+ * meaningful. The last REPLAY_BUFFER_BYTES are kept as whole batches (the
+ * oldest one cut so it starts outside any escape sequence), so a viewer that
+ * (re)attaches from the seq it last saw gets exactly what it missed. Several viewers may watch at once; the PTY is paused while the
  * slowest live viewer has too much output unacknowledged (flow control), and
  * the shell is closed after `graceMs` without any viewer.
  */
 import type { Pty } from '../../cluster/pty.js';
+import { escapeStateAfter, groundIndex, type EscapeState } from './escape-state.js';
 import {
   FLOW_HIGH_WATERMARK,
   FLOW_LOW_WATERMARK,
@@ -79,10 +80,15 @@ const HANGUP_GRACE_MS = 1000;
 /** Used until a viewer tells us its size. */
 const DEFAULT_SIZE: TerminalSize = { cols: 80, rows: 24 };
 
-interface Chunk {
+interface Frame {
   readonly seq: number;
   readonly data: string;
   readonly bytes: number;
+}
+
+interface Chunk extends Frame {
+  /** Escape-sequence state of the stream where this chunk starts (a replay may only start in ground). */
+  readonly startState: EscapeState;
 }
 
 interface ViewerState {
@@ -101,6 +107,8 @@ export class DurableTerminal {
   private size: TerminalSize = DEFAULT_SIZE;
   private readonly chunks: Chunk[] = [];
   private bufferedBytes = 0;
+  /** Escape-sequence state at `end`: where the next chunk starts. */
+  private escapeState: EscapeState = 'ground';
   /** Seq of the next byte to be batched (end of the flushed stream). */
   private end = 0;
   private pending: string[] = [];
@@ -231,6 +239,7 @@ export class DurableTerminal {
   private start(): void {
     const pty = this.options.spawn(this.size);
     this.pty = pty;
+    this.escapeState = 'ground';
     this.paused = false;
     this.ptySubscriptions = [
       pty.onData((data) => this.onPtyData(data)),
@@ -263,17 +272,15 @@ export class DurableTerminal {
     // echo (typed 5-10 ms later) waits out a whole batch window again.
     if (this.pendingBytes === 0) return;
     this.lastSentAt = performance.now();
-    const chunk: Chunk = { seq: this.end, data: this.pending.join(''), bytes: this.pendingBytes };
+    const data = this.pending.join('');
+    const chunk: Chunk = { seq: this.end, data, bytes: this.pendingBytes, startState: this.escapeState };
+    this.escapeState = escapeStateAfter(this.escapeState, data);
     this.pending = [];
     this.pendingBytes = 0;
     this.end += chunk.bytes;
     this.chunks.push(chunk);
     this.bufferedBytes += chunk.bytes;
-    // Drop whole chunks only, so the buffer never starts inside an escape sequence.
-    while (this.bufferedBytes > this.limits.replayBytes && this.chunks.length > 1) {
-      const dropped = this.chunks.shift();
-      if (dropped) this.bufferedBytes -= dropped.bytes;
-    }
+    this.trimBuffer();
     for (const v of this.viewers) {
       v.unacked += chunk.bytes;
       v.viewer.output({ seq: chunk.seq, data: chunk.data });
@@ -281,9 +288,34 @@ export class DurableTerminal {
     this.updateFlow();
   }
 
+  /**
+   * Drop the oldest whole chunks beyond the replay limit. PTY reads split the
+   * stream anywhere, so the chunk left at the front may start inside an escape
+   * sequence: it is cut to begin just past that sequence, so a replay never
+   * begins with the tail of one (a chunk that never leaves the sequence goes).
+   */
+  private trimBuffer(): void {
+    while (this.bufferedBytes > this.limits.replayBytes && this.chunks.length > 1) this.dropFront();
+    for (let front = this.chunks[0]; front && front.startState !== 'ground'; front = this.chunks[0]) {
+      const at = groundIndex(front.startState, front.data);
+      if (at === -1) {
+        this.dropFront();
+        continue;
+      }
+      const skipped = Buffer.byteLength(front.data.slice(0, at), 'utf8');
+      this.chunks[0] = { seq: front.seq + skipped, data: front.data.slice(at), bytes: front.bytes - skipped, startState: 'ground' };
+      this.bufferedBytes -= skipped;
+    }
+  }
+
+  private dropFront(): void {
+    const dropped = this.chunks.shift();
+    if (dropped) this.bufferedBytes -= dropped.bytes;
+  }
+
   /** Buffered output from `from` on, coalesced into frames of at most batchMaxBytes. */
-  private *replayFrom(from: number): Generator<Chunk> {
-    let frame: Chunk | undefined;
+  private *replayFrom(from: number): Generator<Frame> {
+    let frame: Frame | undefined;
     for (const c of this.chunks) {
       if (c.seq + c.bytes <= from) continue;
       const part = c.seq >= from ? c : sliceChunk(c, from);
@@ -371,7 +403,7 @@ export class DurableTerminal {
 }
 
 /** The part of a chunk from `from` on (only when a viewer asks for a seq inside a chunk). */
-function sliceChunk(c: Chunk, from: number): Chunk {
+function sliceChunk(c: Frame, from: number): Frame {
   const bytes = Buffer.from(c.data, 'utf8').subarray(from - c.seq);
   return { seq: from, data: bytes.toString('utf8'), bytes: bytes.length };
 }

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { FLOW_HIGH_WATERMARK, OUTPUT_BATCH_MAX_BYTES } from '../../common/protocol.js';
 import { DurableTerminal, type TerminalStatusEvent } from '../../server/terminals/durable-terminal.js';
+import { escapeStateAfter } from '../../server/terminals/escape-state.js';
 import { TerminalHub } from '../../server/terminals/terminal-hub.js';
 import { alive, RecordingViewer, screen, ShellFactory, waitFor } from './terminals-support.js';
 
@@ -62,7 +63,7 @@ describe('DurableTerminal with real shells', function () {
     assert.deepEqual(lines.slice(-3), [`${prompt}echo after`, 'after', prompt]);
   });
 
-  it('trims the replay buffer on whole chunks and replays from a chunk boundary', async () => {
+  it('trims the replay buffer to its limit and replays from outside any escape sequence', async () => {
     const t = make({ limits: { replayBytes: 10_000 } });
     const live = new RecordingViewer();
     live.attach(t, 0);
@@ -72,17 +73,47 @@ describe('DurableTerminal with real shells', function () {
     await live.waitFor(/line 3000\S*\r\n[\s\S]*[#$] $/);
     assert.ok(t.bufferedSize <= 10_000 + OUTPUT_BATCH_MAX_BYTES, `buffer holds ${t.bufferedSize} bytes`);
     assert.ok(t.bufferStart > 0, 'old output was trimmed');
-    const chunkStarts = new Set(live.frames.map((f) => f.seq));
-    assert.ok(chunkStarts.has(t.bufferStart), 'the buffer starts where a chunk started');
+    const before = Buffer.from(live.text, 'utf8').subarray(0, t.bufferStart).toString('utf8');
+    assert.equal(escapeStateAfter('ground', before), 'ground', 'the buffer starts outside any escape sequence');
 
     const late = new RecordingViewer();
     late.attach(t, 0);
     assert.equal(late.frames[0]?.seq, t.bufferStart);
     const liveSuffix = Buffer.from(live.text, 'utf8').subarray(t.bufferStart).toString('utf8');
     assert.equal(late.text, liveSuffix);
-    // What the late viewer sees is clean: every visible line is a whole "line N" or the prompt.
+    // What the late viewer sees is clean: no stray escape-sequence text. The
+    // replay may start mid-line (PTY reads split lines anywhere), so the first
+    // line can be the tail of a "line N"; every later one is whole.
+    const seen = await screen(late.text, 80, 600);
+    assert.ok(seen.length > 10, `the replay shows ${seen.length} lines`);
+    const [first = '', ...rest] = seen.slice(0, -1);
+    assert.ok(first === '' || /^(?:(?:line|ine|ne|e)? )?\d+$|^l(?:i(?:n(?:e)?)?)?$/.test(first), `first line ${JSON.stringify(first)}`);
+    for (const l of rest) assert.match(l, /^line \d+$/);
+  });
+
+  it('never starts a replay inside an escape sequence that a PTY read split', async () => {
+    const t = make({ limits: { replayBytes: 1000 } });
+    const live = new RecordingViewer();
+    live.attach(t, 0);
+    await live.waitFor(PROMPT);
+    // ~7 KB of lines ending in the first half of a colour sequence, written at
+    // once by cat (so it ends a chunk of several KB), then the sequence's second
+    // half 0.3 s later (a PTY read and a chunk of its own), then more output.
+    t.write(
+      `f=$(mktemp); printf '%s\\n' {1..1500} >"$f"; printf '\\033[3' >>"$f"; cat "$f"; rm -f "$f"; ` +
+        `sleep 0.3; printf '1mRED\\033[0m\\n'; sleep 0.3; echo after\r`,
+    );
+    await live.waitFor(/\r\nafter\r\n[\s\S]*[#$] $/);
+    const split = live.frames.find((f) => f.data.startsWith('1mRED'));
+    assert.ok(split, `the second half came as a frame of its own: ${JSON.stringify(live.frames.slice(-4).map((f) => f.data))}`);
+    assert.ok(t.bufferStart > split.seq, `the buffer starts past the sequence's tail (${t.bufferStart} > ${split.seq})`);
+
+    const late = new RecordingViewer();
+    late.attach(t, 0);
+    assert.doesNotMatch(late.text, /^1m/);
     const seen = await screen(late.text);
-    for (const l of seen.slice(0, -1)) assert.match(l, /^line \d+$/);
+    assert.ok(!seen.some((l) => l.includes('1mRED')), `replayed screen: ${JSON.stringify(seen)}`);
+    assert.ok(seen.includes('after'), `replayed screen: ${JSON.stringify(seen)}`);
   });
 
   it('serves two viewers at once, and one leaving does not disturb the other', async () => {

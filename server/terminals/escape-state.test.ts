@@ -1,0 +1,77 @@
+import assert from 'node:assert/strict';
+import { escapeStateAfter, groundIndex, type EscapeState } from './escape-state.js';
+
+/** The state after feeding `parts` one by one, as PTY reads would arrive. */
+const after = (...parts: string[]): EscapeState => parts.reduce<EscapeState>(escapeStateAfter, 'ground');
+
+describe('escapeStateAfter', () => {
+  it('is ground after plain text and after complete sequences', () => {
+    assert.equal(after('line 1\r\n'), 'ground');
+    assert.equal(after('\x1b[31mline 1\x1b[0m\r\n'), 'ground');
+    assert.equal(after('\x1b]0;title\x07$ '), 'ground');
+    assert.equal(after('\x1b]0;title\x1b\\'), 'ground');
+    assert.equal(after('\x1b(B'), 'ground');
+    assert.equal(after('\x1b7'), 'ground');
+    assert.equal(after('\x1bP1$r0m\x1b\\'), 'ground');
+  });
+
+  it('knows a chunk ended inside a sequence, whatever kind', () => {
+    assert.equal(after('text \x1b'), 'escape');
+    assert.equal(after('text \x1b['), 'csi');
+    assert.equal(after('text \x1b[38;5;2'), 'csi');
+    assert.equal(after('text \x1b]0;my ti'), 'osc');
+    assert.equal(after('text \x1b('), 'escapeIntermediate');
+    assert.equal(after('\x1bPq#0;2;0;0;0'), 'string');
+    assert.equal(after('\x1b_Gf=32'), 'string');
+  });
+
+  it('follows a sequence split across chunks until it ends', () => {
+    assert.equal(after('a\x1b', '[31mred'), 'ground');
+    assert.equal(after('a\x1b[3', '1;4'), 'csi');
+    assert.equal(after('a\x1b[3', '1;4', 'm'), 'ground');
+    assert.equal(after('\x1b]0;long ', 'title still ', 'going'), 'osc');
+    assert.equal(after('\x1b]0;long ', 'title\x07 done'), 'ground');
+    assert.equal(after('\x1b]0;long ', 'title\x1b', '\\'), 'ground');
+    assert.equal(after('\x1b(', 'B text'), 'ground');
+    assert.equal(after('\x1bPdata', 'more data'), 'string');
+    assert.equal(after('\x1bPdata', 'more\x1b\\ text'), 'ground');
+  });
+
+  it('a later ESC starts over: what came before it does not matter', () => {
+    assert.equal(after('\x1b]0;unterminated', 'x \x1b[1m'), 'ground');
+    assert.equal(after('\x1b[', '0m \x1b]2;t'), 'osc');
+  });
+
+  it('agrees with a byte-by-byte split of a real coloured stream everywhere', () => {
+    // Walk every split point of a stream mixing CSI, OSC and charset escapes:
+    // the state at a split is "inside" exactly when the split falls in a sequence.
+    const sequences = ['\x1b[01;32m', '\x1b]0;root@node: ~\x07', '\x1b(B', '\x1b[0m', '\x1b[?2004h'];
+    let stream = '';
+    const inside = new Set<number>();
+    for (let n = 0; n < 20; n++) {
+      const s = sequences[n % sequences.length] ?? '';
+      for (let k = 1; k < s.length; k++) inside.add(stream.length + k);
+      stream += `${s}word ${n} `;
+    }
+    for (let cut = 0; cut <= stream.length; cut++) {
+      const state = after(stream.slice(0, cut));
+      assert.equal(state !== 'ground', inside.has(cut), `cut at ${cut}: ${JSON.stringify(stream.slice(Math.max(0, cut - 6), cut))} → ${state}`);
+      assert.equal(after(stream.slice(0, cut), stream.slice(cut)), 'ground');
+      // Where a replay could begin when a chunk starts at this cut: just past the sequence.
+      const at = groundIndex(state, stream.slice(cut));
+      assert.ok(at >= 0 && (at === 0) === !inside.has(cut), `cut at ${cut}: ground again at +${at}`);
+      assert.equal(after(stream.slice(0, cut + at)), 'ground');
+    }
+  });
+
+  it('groundIndex: where a chunk that starts inside a sequence can be shown from', () => {
+    assert.equal(groundIndex('ground', 'plain'), 0);
+    assert.equal(groundIndex('csi', '0mline 1'), 2);
+    assert.equal(groundIndex('escape', '[0mline 1'), 3);
+    assert.equal(groundIndex('osc', 'title\x07$ '), 6);
+    assert.equal(groundIndex('osc', 'title\x1b\\$ '), 7);
+    assert.equal(groundIndex('string', 'sixel data\x1b\\x'), 12);
+    assert.equal(groundIndex('osc', 'a title that never ends'), -1);
+    assert.equal(groundIndex('csi', '38;5'), -1);
+  });
+});
