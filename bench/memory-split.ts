@@ -3,12 +3,14 @@
  * figure of `npm run bench` split into the server process itself and its
  * shells (PSS and RSS from /proc/<pid>/smaps_rollup, Private_Dirty too), with
  * each shell's command line and environment size, so a difference per
- * terminal can be placed in the server or in the shell.
+ * terminal can be placed in the server or in the shell. Both servers are
+ * settled before each reading, as in the bench (bench/settle.ts).
  */
 import { mkdirSync, readFileSync } from 'node:fs';
 import { kindlabSession, openTerminal, type TermClient } from './clients.js';
 import { descendants } from './proc-tree.js';
 import { buildKindlabWeb, startServer, WORK, type ServerName } from './servers.js';
+import { SETTLE_NODE_OPTIONS, settleHeap } from './settle.js';
 
 function rollup(pid: number): { rss: number; pss: number; dirty: number } {
   const t = readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8');
@@ -17,14 +19,16 @@ function rollup(pid: number): { rss: number; pss: number; dirty: number } {
 }
 
 async function measure(name: ServerName, web: string, n: number): Promise<void> {
-  const server = await startServer(name, web);
+  const server = await startServer(name, web, { nodeOptions: SETTLE_NODE_OPTIONS });
   const clients: TermClient[] = [];
   try {
     const sessionId = name === 'kindlab' ? await kindlabSession(server.url, 'bench-many') : undefined;
     await new Promise((r) => setTimeout(r, 1500));
+    await settleHeap(server.pid);
     const base = rollup(server.pid);
     for (let i = 0; i < n; i++) clients.push(await openTerminal({ server: name, url: server.url, ...(sessionId ? { sessionId, terminal: `t${i}` } : {}) }));
     await new Promise((r) => setTimeout(r, 3000));
+    await settleHeap(server.pid);
     const loaded = rollup(server.pid);
     const shells = descendants(server.pid).filter((p) => p !== server.pid);
     const sum = { rss: 0, pss: 0, dirty: 0 };

@@ -17,13 +17,14 @@ import { dockerOverhead, firstLiveTerminal, localOverhead, socketCheckOverhead }
 import { clearLine, COLS, echoSample, enforceSize, launchBrowser, openBarePage, openServerPage, ROWS, streamFile, type TermPage } from './pages.js';
 import { treeMemory, type TreeMemory } from './proc-tree.js';
 import { buildBareXterm, buildKindlabWeb, REPO, startServer, WORK, type RunningServer, type ServerName } from './servers.js';
+import { SETTLE_NODE_OPTIONS, settleHeap } from './settle.js';
 import { median, round, summarize, type Summary } from './stats.js';
 
 const FULL = {
   echoRuns: 4,
   echoPerRun: 130,
   streamRuns: 1,
-  memoryRounds: 2,
+  memoryRounds: 3,
   idleTerminals: 50,
   noisyRuns: 2,
   noisyPerRun: 110,
@@ -137,24 +138,43 @@ async function echoRun(tp: TermPage, samples: number, into: number[], lost: { n:
 }
 
 interface MemoryRound {
+  /** Settled (full GC, memory reducer, full GC) before any terminal. */
   readonly baseline: TreeMemory;
+  /** 3 s after the last terminal showed its prompt, no GC. */
   readonly loaded: TreeMemory;
+  /** The same, settled. */
+  readonly settled: TreeMemory;
   readonly perTerminalRssKiB: number;
   readonly perTerminalPssKiB: number;
+  readonly settledPerTerminalRssKiB: number;
+  readonly settledPerTerminalPssKiB: number;
 }
 
+/** A fresh server, settled; `terminals` idle terminals; measured after 3 s and again settled (bench/settle.ts). */
 async function memoryRound(name: ServerName, webRoot: string, terminals: number): Promise<MemoryRound> {
-  const server = await startServer(name, webRoot);
+  const server = await startServer(name, webRoot, { nodeOptions: SETTLE_NODE_OPTIONS });
   const clients: TermClient[] = [];
   try {
     const sessionId = name === 'kindlab' ? await kindlabSession(server.url, 'bench-many') : undefined;
     await sleep(1500);
+    await settleHeap(server.pid);
     const baseline = treeMemory(server.pid);
     for (let i = 0; i < terminals; i++) clients.push(await openTerminal({ server: name, url: server.url, ...(sessionId ? { sessionId, terminal: `t${i}` } : {}) }));
     await sleep(3000);
     const loaded = treeMemory(server.pid);
     if (loaded.processes < terminals + 1) throw new Error(`${name}: expected ${terminals} shells under the server, found ${loaded.processes - 1} processes`);
-    return { baseline, loaded, perTerminalRssKiB: (loaded.rssKiB - baseline.rssKiB) / terminals, perTerminalPssKiB: (loaded.pssKiB - baseline.pssKiB) / terminals };
+    await settleHeap(server.pid);
+    const settled = treeMemory(server.pid);
+    const per = (m: TreeMemory, k: 'rssKiB' | 'pssKiB'): number => (m[k] - baseline[k]) / terminals;
+    return {
+      baseline,
+      loaded,
+      settled,
+      perTerminalRssKiB: per(loaded, 'rssKiB'),
+      perTerminalPssKiB: per(loaded, 'pssKiB'),
+      settledPerTerminalRssKiB: per(settled, 'rssKiB'),
+      settledPerTerminalPssKiB: per(settled, 'pssKiB'),
+    };
   } finally {
     for (const c of clients) c.close();
     await server.stop();
@@ -246,7 +266,7 @@ async function main(): Promise<number> {
       for (const s of SERVERS) {
         const m = await memoryRound(s, webRoot, cfg.idleTerminals);
         memory[s].push(m);
-        log(`  ${s}: ${round(m.perTerminalRssKiB / 1024)} MiB RSS, ${round(m.perTerminalPssKiB / 1024)} MiB PSS per terminal`);
+        log(`  ${s}: per terminal after 3 s ${round(m.perTerminalPssKiB)} KiB PSS (${round(m.perTerminalRssKiB)} RSS), settled ${round(m.settledPerTerminalPssKiB)} KiB PSS (${round(m.settledPerTerminalRssKiB)} RSS)`);
       }
     }
     results.memory = memory;
@@ -352,10 +372,12 @@ function report(results: R): { table: string; verdicts: Verdict[] } {
     rows.push([`throughput ${name} (MiB/s)`, String(t.kindlab.MiBps), String(t.wetty.MiBps), String(ratio(t.kindlab.MiBps, t.wetty.MiBps)), `xterm.js ${c.xtermMiBps}, PTY ${c.ptyMiBps}`]);
   }
   const m = results.memory as Record<ServerName, MemoryRound[]>;
-  const memRss = (s: ServerName): number => median(m[s].map((x) => x.perTerminalRssKiB)) / 1024;
-  const memPss = (s: ServerName): number => median(m[s].map((x) => x.perTerminalPssKiB)) / 1024;
-  rows.push(['idle terminal RSS (MiB)', String(round(memRss('kindlab'))), String(round(memRss('wetty'))), String(ratio(memRss('kindlab'), memRss('wetty'))), '']);
-  rows.push(['idle terminal PSS (MiB)', String(round(memPss('kindlab'))), String(round(memPss('wetty'))), String(ratio(memPss('kindlab'), memPss('wetty'))), '']);
+  const mem = (s: ServerName, k: 'perTerminalRssKiB' | 'perTerminalPssKiB' | 'settledPerTerminalRssKiB' | 'settledPerTerminalPssKiB'): number => median(m[s].map((x) => x[k]));
+  const memRow = (label: string, k: Parameters<typeof mem>[1]): string[] => [label, String(Math.round(mem('kindlab', k))), String(Math.round(mem('wetty', k))), String(ratio(mem('kindlab', k), mem('wetty', k))), ''];
+  rows.push(memRow('idle terminal PSS, settled (KiB)', 'settledPerTerminalPssKiB'));
+  rows.push(memRow('idle terminal RSS, settled (KiB)', 'settledPerTerminalRssKiB'));
+  rows.push(memRow('idle terminal PSS, after 3 s (KiB)', 'perTerminalPssKiB'));
+  const memPss = (s: ServerName): number => mem(s, 'settledPerTerminalPssKiB');
   const n = results.noisy as Record<ServerName, Summary & { lost: number; floodMiBps: number }>;
   rows.push(['noisy probe p50 / p99 (ms)', `${round(n.kindlab.p50)} / ${round(n.kindlab.p99)}`, `${round(n.wetty.p50)} / ${round(n.wetty.p99)}`, String(ratio(n.kindlab.p99, n.wetty.p99)), '']);
   rows.push(['noisy: flood delivered (MiB/s)', String(n.kindlab.floodMiBps), String(n.wetty.floodMiBps), '', '']);
@@ -375,7 +397,7 @@ function report(results: R): { table: string; verdicts: Verdict[] } {
     { target: 'echo p99 ≤ 0.5× WeTTY', value: `${ratio(e.kindlab.p99, e.wetty.p99)}×`, met: e.kindlab.p99 <= 0.5 * e.wetty.p99 },
     { target: 'throughput ≥ 1.5× WeTTY (base64)', value: `${ratio(tb.kindlab.MiBps, tb.wetty.MiBps)}×`, met: tb.kindlab.MiBps >= 1.5 * tb.wetty.MiBps },
     { target: 'throughput ≥ 80% of the xterm.js ceiling (base64)', value: `${Math.round((100 * tb.kindlab.MiBps) / results.ceilings.base64.xtermMiBps)}%`, met: tb.kindlab.MiBps >= 0.8 * results.ceilings.base64.xtermMiBps },
-    { target: 'idle memory per terminal ≤ 1× WeTTY (PSS)', value: `${ratio(memPss('kindlab'), memPss('wetty'))}×`, met: memPss('kindlab') <= memPss('wetty') },
+    { target: 'idle memory per terminal ≤ 1× WeTTY (PSS, settled)', value: `${ratio(memPss('kindlab'), memPss('wetty'))}×`, met: memPss('kindlab') <= memPss('wetty') },
     { target: 'noisy-neighbour probe p99 < 50 ms', value: `${round(n.kindlab.p99)} ms`, met: n.kindlab.p99 < 50 },
     { target: 'check runner overhead < 20 ms (local)', value: `${round(co.local?.overheadP50 ?? NaN)} ms`, met: (co.local?.overheadP50 ?? Infinity) < 20 },
     co.dockerExec?.skipped

@@ -99,12 +99,23 @@ export async function buildBareXterm(minify = true): Promise<string> {
   return r.outputFiles[0]!.text;
 }
 
-export async function startKindlab(webRoot: string): Promise<RunningServer> {
+/** Extra Node options for a server process (the idle-memory phase preloads its GC trigger). */
+export interface ServerOptions {
+  readonly nodeOptions?: string;
+}
+
+const envFor = (o: ServerOptions): NodeJS.ProcessEnv => ({
+  ...process.env,
+  NODE_ENV: 'production',
+  ...(o.nodeOptions ? { NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} ${o.nodeOptions}`.trim() } : {}),
+});
+
+export async function startKindlab(webRoot: string, o: ServerOptions = {}): Promise<RunningServer> {
   const dataDir = mkdtempSync(join(WORK, 'kindlab-data-'));
   const child = spawn(process.execPath, [join(REPO, 'bench', 'kindlab-server.mjs'), join(REPO, 'bench', 'labs'), dataDir, webRoot], {
     cwd: REPO,
     stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, NODE_ENV: 'production' },
+    env: envFor(o),
   });
   child.stderr!.pipe(createWriteStream(join(WORK, 'kindlab.log'), { flags: 'a' }));
   const first = await new Promise<string>((done, fail) => {
@@ -118,13 +129,13 @@ export async function startKindlab(webRoot: string): Promise<RunningServer> {
   return { name: 'kindlab', url, pageUrl: `${url}labs/bench`, pid: child.pid!, child, alive: alive(child), stop: stopper(child) };
 }
 
-export async function startWetty(): Promise<RunningServer> {
+export async function startWetty(o: ServerOptions = {}): Promise<RunningServer> {
   if (process.getuid?.() !== 0) throw new Error('WeTTY spawns the command directly (no ssh) only when it runs as root; run the bench as root');
   const port = await freePort();
   const child = spawn(
     process.execPath,
     [join(REPO, 'node_modules', 'wetty', 'build', 'main.js'), '--port', String(port), '--host', '127.0.0.1', '--command', SHELL_COMMAND, '--log-level', 'warn'],
-    { cwd: WORK, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NODE_ENV: 'production' } },
+    { cwd: WORK, stdio: ['ignore', 'pipe', 'pipe'], env: envFor(o) },
   );
   const log = createWriteStream(join(WORK, 'wetty.log'), { flags: 'a' });
   child.stdout!.pipe(log);
@@ -134,6 +145,6 @@ export async function startWetty(): Promise<RunningServer> {
   return { name: 'wetty', url, pageUrl: url, pid: child.pid!, child, alive: alive(child), stop: stopper(child) };
 }
 
-export function startServer(name: ServerName, webRoot: string): Promise<RunningServer> {
-  return name === 'kindlab' ? startKindlab(webRoot) : startWetty();
+export function startServer(name: ServerName, webRoot: string, o: ServerOptions = {}): Promise<RunningServer> {
+  return name === 'kindlab' ? startKindlab(webRoot, o) : startWetty(o);
 }
