@@ -14,6 +14,7 @@ import { spawnPty } from '../cluster/pty.js';
 import { kindlabSession, openTerminal, type TermClient } from './clients.js';
 import { MALFORMED_CASES, malformedCase, type MalformedOutcome } from './malformed.js';
 import { dockerOverhead, firstLiveTerminal, localOverhead, socketCheckOverhead } from './overhead.js';
+import { workshopSeat, type SeatResult } from './workshop-seat.js';
 import { clearLine, COLS, echoSample, enforceSize, launchBrowser, openBarePage, openServerPage, ROWS, streamFile, type TermPage } from './pages.js';
 import { treeMemory, type TreeMemory } from './proc-tree.js';
 import { buildBareXterm, buildKindlabWeb, REPO, startServer, WORK, type RunningServer, type ServerName } from './servers.js';
@@ -32,11 +33,12 @@ const FULL = {
   ceilingRuns: 2,
   overheadSamples: 40,
   firstLoads: 8,
+  seats: 4,
   base64Bytes: 50 * 1024 * 1024,
   escapeBytes: 8 * 1024 * 1024,
 };
 type Config = typeof FULL;
-const QUICK: Config = { ...FULL, echoRuns: 2, echoPerRun: 20, streamRuns: 1, memoryRounds: 1, idleTerminals: 5, noisyRuns: 1, noisyPerRun: 20, ceilingRuns: 1, overheadSamples: 5, firstLoads: 2, base64Bytes: 4 * 1024 * 1024, escapeBytes: 2 * 1024 * 1024 };
+const QUICK: Config = { ...FULL, echoRuns: 2, echoPerRun: 20, streamRuns: 1, memoryRounds: 1, idleTerminals: 5, noisyRuns: 1, noisyPerRun: 20, ceilingRuns: 1, overheadSamples: 5, firstLoads: 2, seats: 1, base64Bytes: 4 * 1024 * 1024, escapeBytes: 2 * 1024 * 1024 };
 
 const SERVERS: readonly ServerName[] = ['kindlab', 'wetty'];
 /** Pause between echo samples, so keystrokes arrive like typing rather than as a burst. */
@@ -329,6 +331,9 @@ async function main(): Promise<number> {
     for (const s of servers.values()) await s.stop();
     servers.clear();
 
+    log(`kindlab: ${cfg.seats} learners join a workshop with pre-warmed seats`);
+    results.workshopSeat = await workshopSeat(browser, webRoot, cfg.seats);
+
     log('malformed messages (a fresh server per case)');
     const malformed: MalformedOutcome[] = [];
     for (const c of MALFORMED_CASES) for (const s of SERVERS) malformed.push(await malformedCase(() => startServer(s, webRoot), c));
@@ -393,6 +398,7 @@ function report(results: R): { table: string; verdicts: Verdict[] } {
   const co = results.checkOverhead as Record<string, { overheadP50?: number; skipped?: string }>;
   const f = results.firstLiveTerminal as { coldShellMs: number; warm: Summary };
   const tb = results.throughput.base64 as Record<ServerName, { MiBps: number }>;
+  const seat = results.workshopSeat as SeatResult | { skipped: string };
   const verdicts: Verdict[] = [
     { target: 'echo p99 ≤ 0.5× WeTTY', value: `${ratio(e.kindlab.p99, e.wetty.p99)}×`, met: e.kindlab.p99 <= 0.5 * e.wetty.p99 },
     { target: 'throughput ≥ 1.5× WeTTY (base64)', value: `${ratio(tb.kindlab.MiBps, tb.wetty.MiBps)}×`, met: tb.kindlab.MiBps >= 1.5 * tb.wetty.MiBps },
@@ -404,6 +410,9 @@ function report(results: R): { table: string; verdicts: Verdict[] } {
       ? { target: 'check runner overhead < 150 ms (docker exec)', value: `not measured: ${co.dockerExec.skipped}`, met: false }
       : { target: 'check runner overhead < 150 ms (docker exec)', value: `${round(co.dockerExec?.overheadP50 ?? NaN)} ms`, met: (co.dockerExec?.overheadP50 ?? Infinity) < 150 },
     { target: 'environment ready → first live terminal < 3 s', value: `${Math.round(f.coldShellMs)} ms (new shell), p95 ${Math.round(f.warm.p95)} ms (existing shell)`, met: f.coldShellMs < 3000 && f.warm.p95 < 3000 },
+    'skipped' in seat
+      ? { target: 'pre-warmed workshop seat → live terminal < 5 s', value: `not measured: ${seat.skipped}`, met: false }
+      : { target: 'pre-warmed workshop seat → live terminal < 5 s', value: `max ${Math.round(seat.joinToPrompt.max)} ms, p50 ${Math.round(seat.joinToPrompt.p50)} ms from join (${seat.joinToPrompt.n} learners)`, met: seat.joinToPrompt.max < 5000 },
   ];
   return { table, verdicts };
 }
@@ -434,6 +443,7 @@ ${ovh('local', 'local shell check')}
 ${ovh('dockerExec', 'docker exec check (kindlab/busybox:1)')}
 ${ovh('socketCheckRun', '`check:run` over socket.io to the server process, vs `bash -c true` alone')}
 - first live terminal: ${Math.round(results.firstLiveTerminal.coldShellMs)} ms with a new shell; with the shell already running p50 ${Math.round(results.firstLiveTerminal.warm.p50)} ms, p95 ${Math.round(results.firstLiveTerminal.warm.p95)} ms
+${seatLine(results.workshopSeat as SeatResult | { skipped: string })}
 
 Malformed messages (fresh server per case; survived = process alive, HTTP answers and a new terminal echoes):
 
@@ -448,6 +458,13 @@ ${MALFORMED_CASES.map((c) => {
   return `| ${c.name} | ${cell('kindlab')} | ${cell('wetty')} |`;
 }).join('\n')}
 `;
+}
+
+function seatLine(seat: SeatResult | { skipped: string }): string {
+  if ('skipped' in seat) return `- workshop seat: not measured (${seat.skipped})`;
+  const j = seat.joinToPrompt;
+  const l = seat.labPageToPrompt;
+  return `- workshop seat (${j.n} learners, ${seat.warmSeats} seats pre-warmed, containers lab): join submit → prompt p50 ${Math.round(j.p50)} ms, max ${Math.round(j.max)} ms; of which lab page → prompt p50 ${Math.round(l.p50)} ms, max ${Math.round(l.max)} ms`;
 }
 
 process.exitCode = await main().catch((e: unknown) => {

@@ -102,6 +102,8 @@ export async function buildBareXterm(minify = true): Promise<string> {
 /** Extra Node options for a server process (the idle-memory phase preloads its GC trigger). */
 export interface ServerOptions {
   readonly nodeOptions?: string;
+  /** kindlab only: run this workshop (bench/kindlab-server.mjs waits for its pre-warmed seats). */
+  readonly workshop?: { readonly file: string; readonly instructorToken: string };
 }
 
 const envFor = (o: ServerOptions): NodeJS.ProcessEnv => ({
@@ -112,7 +114,8 @@ const envFor = (o: ServerOptions): NodeJS.ProcessEnv => ({
 
 export async function startKindlab(webRoot: string, o: ServerOptions = {}): Promise<RunningServer> {
   const dataDir = mkdtempSync(join(WORK, 'kindlab-data-'));
-  const child = spawn(process.execPath, [join(REPO, 'bench', 'kindlab-server.mjs'), join(REPO, 'bench', 'labs'), dataDir, webRoot], {
+  const workshop = o.workshop ? [o.workshop.file, o.workshop.instructorToken] : [];
+  const child = spawn(process.execPath, [join(REPO, 'bench', 'kindlab-server.mjs'), join(REPO, 'bench', 'labs'), dataDir, webRoot, ...workshop], {
     cwd: REPO,
     stdio: ['ignore', 'pipe', 'pipe'],
     env: envFor(o),
