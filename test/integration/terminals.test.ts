@@ -92,18 +92,22 @@ describe('DurableTerminal with real shells', function () {
   });
 
   it('never starts a replay inside an escape sequence that a PTY read split', async () => {
-    const t = make({ limits: { replayBytes: 1000 } });
+    // A limit below the size of the sequence's second half (9 bytes): once that
+    // half is flushed, every older batch goes and the batch holding it is the
+    // front of the buffer, however the earlier output happened to be split.
+    const t = make({ limits: { replayBytes: 8 } });
     const live = new RecordingViewer();
     live.attach(t, 0);
     await live.waitFor(PROMPT);
-    // ~7 KB of lines ending in the first half of a colour sequence, written at
-    // once by cat (so it ends a chunk of several KB), then the sequence's second
-    // half 0.3 s later (a PTY read and a chunk of its own), then more output.
-    t.write(
-      `f=$(mktemp); printf '%s\\n' {1..1500} >"$f"; printf '\\033[3' >>"$f"; cat "$f"; rm -f "$f"; ` +
-        `sleep 0.3; printf '1mRED\\033[0m\\n'; sleep 0.3; echo after\r`,
-    );
-    await live.waitFor(/\r\nafter\r\n[\s\S]*[#$] $/);
+    // ~7 KB of lines ending in the first half of a colour sequence; then the
+    // shell waits for a line (echo off, so typing it prints nothing) before the
+    // second half. The split is made by that handshake, not by timing: the
+    // first half has been flushed to the viewer before the second is written,
+    // so the second starts a batch of its own.
+    t.write(`stty -echo; printf '%s\\n' {1..1500}; printf '\\033[3'; read -r _; printf '1mRED\\033[0m'; read -r _; stty echo; echo after\r`);
+    await waitFor(() => live.text.endsWith('1500\r\n\x1b[3'), 5000, `the first half (got …${JSON.stringify(live.text.slice(-40))})`);
+    t.write('\r');
+    await live.waitFor(/\x1b\[31mRED\x1b\[0m$/);
     const split = live.frames.find((f) => f.data.startsWith('1mRED'));
     assert.ok(split, `the second half came as a frame of its own: ${JSON.stringify(live.frames.slice(-4).map((f) => f.data))}`);
     assert.ok(t.bufferStart > split.seq, `the buffer starts past the sequence's tail (${t.bufferStart} > ${split.seq})`);
@@ -111,9 +115,13 @@ describe('DurableTerminal with real shells', function () {
     const late = new RecordingViewer();
     late.attach(t, 0);
     assert.doesNotMatch(late.text, /^1m/);
+    assert.equal(late.text, 'RED\x1b[0m', 'the replay starts just past the sequence the read split');
     const seen = await screen(late.text);
-    assert.ok(!seen.some((l) => l.includes('1mRED')), `replayed screen: ${JSON.stringify(seen)}`);
-    assert.ok(seen.includes('after'), `replayed screen: ${JSON.stringify(seen)}`);
+    assert.deepEqual(seen, ['RED'], `replayed screen: ${JSON.stringify(seen)}`);
+
+    // The shell goes on as usual (the second half ended without a newline).
+    t.write('\r');
+    await live.waitFor(/RED\x1b\[0mafter\r\n[\s\S]*[#$] $/);
   });
 
   it('serves two viewers at once, and one leaving does not disturb the other', async () => {
