@@ -149,8 +149,10 @@ describe('workshop (integration: real Docker, SQLite, HTTP and socket.io)', func
     assert.equal(ada.sessions[0]!.currentStepId, 'make-file');
 
     // A fails twice (stuck at 2 failed checks), then does the step in her terminal and passes.
+    // Listen before the checks: the update can arrive with (or just before) the second check's ack, and one sent before anyone listens is missed.
+    const becameStuck = waitForEvent<RoomSnapshot>(room, 'room:update', (r) => r.learners.some((l) => l.sessions[0]?.stuck === true));
     for (let i = 0; i < 2; i++) assert.equal(((await emitAck<{ status: string }>(aSocket, 'check:run', { stepId: 'make-file' })) as { value: { status: string } }).value.status, 'failed');
-    const stuck = await waitForEvent<RoomSnapshot>(room, 'room:update', (r) => r.learners.some((l) => l.sessions[0]?.stuck === true));
+    const stuck = await becameStuck;
     assert.match(stuck.learners.find((l) => l.name === 'Ada Lovelace')!.sessions[0]!.stuckReason ?? '', /2 failed checks/);
     aSocket.emit('term:input', { terminal: 'shell', data: 'touch /root/lab/made\n' });
     await until('the file', async () => (await run.sessions.get(aSession)!.environment.exec('box', 'test -f /root/lab/made', { timeoutMs: 5000 })).exitCode === 0);
