@@ -10,7 +10,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { BrowserContext, Page } from 'playwright-core';
-import { buildTestWebRoot, collectPageErrors, launchChromium, requireChromium, screenshotsDir, typeInTerminal, waitForText } from '../helpers/browser.js';
+import { buildTestWebRoot, collectPageErrors, launchChromium, requireChromium, screenshotsDir, typeInTerminal, waitForPromptAfter, waitForText } from '../helpers/browser.js';
 import { assertNoNewChildren, childProcesses } from '../helpers/processes.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 
@@ -84,6 +84,7 @@ describe('learner flow in Chromium (browser)', function () {
 
     // Do the step by typing, then pass the check.
     await typeInTerminal(page, 'echo "hello, shell" > hello.txt');
+    await waitForPromptAfter(page, 'shell', 'echo "hello, shell" > hello.txt');
     await step.locator('.kl-check-button').click();
     await step.locator('.kl-result--passed').waitFor();
     assert.match(await step.locator('.kl-results').innerText(), /hello\.txt says: hello, shell/);

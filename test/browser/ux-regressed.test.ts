@@ -13,7 +13,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { BrowserContext, Page } from 'playwright-core';
-import { buildTestWebRoot, collectPageErrors, launchChromium, requireChromium, typeInTerminal, waitForTerminal as waitForTerminalOf } from '../helpers/browser.js';
+import { buildTestWebRoot, collectPageErrors, launchChromium, requireChromium, typeInTerminal, waitForPromptAfter, waitForTerminal as waitForTerminalOf } from '../helpers/browser.js';
 import { assertNoNewChildren, childProcesses } from '../helpers/processes.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 
@@ -102,6 +102,7 @@ describe('re-check, answers and keyboard in Chromium (browser, ux)', function ()
 
     // Fix it: the step passes again and the notice says so.
     await typeInTerminal(page, 'echo "hello, shell" > hello.txt');
+    await waitForPromptAfter(page, 'shell', 'echo "hello, shell" > hello.txt');
     await page.keyboard.press('F6'); // back from the terminal to the Check button the link focused
     assert.match(await activeClass(page), /kl-check-button/);
     await page.keyboard.press('Enter');

@@ -15,7 +15,7 @@ import { join } from 'node:path';
 import type { BrowserContext, Page } from 'playwright-core';
 import { parseWorkshopConfig } from '../../server/workshop/workshop-config.js';
 import { Workshop } from '../../server/workshop/workshop.js';
-import { buildTestWebRoot, collectPageErrors, launchChromium, requireChromium, screenshotsDir, typeInTerminal, waitForText } from '../helpers/browser.js';
+import { buildTestWebRoot, collectPageErrors, launchChromium, requireChromium, screenshotsDir, typeInTerminal, waitForPromptAfter, waitForText } from '../helpers/browser.js';
 import { assertNoNewChildren, childProcesses } from '../helpers/processes.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 
@@ -202,6 +202,7 @@ describe('workshop in Chromium (browser)', function () {
     const adaCell = adaRow.locator('td[data-step="make-marker"]');
     assert.notEqual(await adaCell.getAttribute('data-state'), 'passed');
     await typeInTerminal(ada, 'touch marker.txt');
+    await waitForPromptAfter(ada, 'shell', 'touch marker.txt');
     const adaStep = ada.locator('section.kl-step[data-step="make-marker"]');
     await adaStep.locator('.kl-check-button').click();
     const t0 = Date.now();

@@ -128,3 +128,24 @@ export async function typeInTerminal(page: Page, line: string, terminal?: string
   await page.keyboard.type(line);
   await page.keyboard.press('Enter');
 }
+
+/** A prompt line of kindlab's shells (`kindlab:work# `), trimmed. */
+const PROMPT_LINE = /^kindlab:\S+[#$]$/;
+
+/**
+ * Wait until terminal `name` has run a command that prints nothing (`touch
+ * x`, `echo hi > x`): the shell sits at a bare prompt right below the
+ * command's line. typeInTerminal returns once the keys are sent, so a check
+ * clicked right after it races the shell running the command.
+ */
+export async function waitForPromptAfter(page: Page, name: string, command: string): Promise<void> {
+  await waitForTerminal(
+    page,
+    name,
+    (lines) => {
+      const shown = lines.map((l) => l.trim()).filter(Boolean);
+      return shown.length >= 2 && PROMPT_LINE.test(shown.at(-1)!) && shown.at(-2)!.endsWith(command);
+    },
+    `a prompt right after ${command}`,
+  );
+}
