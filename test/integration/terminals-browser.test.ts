@@ -155,8 +155,13 @@ describe('browser terminal in Chromium (TerminalTabs ↔ socket.io ↔ real shel
     const t = await waitText(/^flood-25-done$/m, 30_000);
     const ms = Date.now() - started;
     assert.match(t, /^300000$/m);
-    const seq = await page.evaluate(() => (window as unknown as Win).__kindlab.terminals.seq('shell'));
-    assert.equal(seq, hub.get('shell')!.seq, 'the browser received every byte the shell wrote');
+    // The prompt after the marker may come in a later frame than the marker
+    // itself: give the browser up to 5 s to catch up, then compare. A lost
+    // byte would leave it behind for good.
+    const browserSeq = () => page.evaluate(() => (window as unknown as Win).__kindlab.terminals.seq('shell'));
+    const caughtUp = Date.now() + 5000;
+    while ((await browserSeq()) !== hub.get('shell')!.seq && Date.now() < caughtUp) await page.waitForTimeout(50);
+    assert.equal(await browserSeq(), hub.get('shell')!.seq, 'the browser received every byte the shell wrote');
     console.log(`      flood: ~1.9 MB in ${ms} ms`);
   });
 
