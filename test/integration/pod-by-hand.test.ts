@@ -54,7 +54,12 @@ function containerCgroups(): Set<string> {
   return found;
 }
 
-/** New container cgroups that belong to no live container (checked twice: a neighbour's container may be mid-removal). */
+/**
+ * New container cgroups that belong to no live container. A container being
+ * removed (a neighbour's, or an inner one whose engine is still tearing down)
+ * holds its cgroup for a moment, so this looks again for up to 10 s; a leaked
+ * cgroup stays for good.
+ */
 async function leakedCgroups(before: ReadonlySet<string>): Promise<string[]> {
   const fresh = () => [...containerCgroups()].filter((p) => !before.has(p));
   const live = async () => new Set((await runTool('docker', ['ps', '-aq', '--no-trunc'])).stdout.split('\n').filter(Boolean));
@@ -62,9 +67,12 @@ async function leakedCgroups(before: ReadonlySet<string>): Promise<string[]> {
     const ids = await live();
     return fresh().filter((p) => !p.split('/').some((part) => ids.has(part)));
   };
-  if ((await orphaned()).length === 0) return [];
-  await new Promise((r) => setTimeout(r, 2000));
-  return orphaned();
+  const end = Date.now() + 10_000;
+  for (;;) {
+    const left = await orphaned();
+    if (left.length === 0 || Date.now() > end) return left;
+    await new Promise((r) => setTimeout(r, 250));
+  }
 }
 
 /** What carries the session's label: container, network, volume. */
