@@ -128,6 +128,12 @@ describe('browser terminal in Chromium (TerminalTabs ↔ socket.io ↔ real shel
     await waitText(/^run-5$/m);
   });
 
+  it('shows multi-byte UTF-8 output whole (it travels as bytes)', async () => {
+    // é (2 bytes), → (3), 😀 (4), written by the shell from octal escapes so the command line itself is ASCII.
+    await page.evaluate(() => (window as unknown as Win).__kindlab.terminals.run('shell', "printf 'utf8: caf\\303\\251 \\342\\206\\222 \\360\\237\\230\\200\\n'"));
+    await waitText(/^utf8: café → 😀$/mu);
+  });
+
   it('reconnects after a dropped connection and replays only what was missed', async () => {
     await page.evaluate(() => (window as unknown as Win).__sock.io.engine.close());
     hub.get('shell')!.write('echo "while-$((1+1))-away"\r');
@@ -142,6 +148,7 @@ describe('browser terminal in Chromium (TerminalTabs ↔ socket.io ↔ real shel
     await page.reload();
     const t = await waitText(/^while-2-away$/m);
     assert.equal(count(t, '\nrun-5\n'), 1);
+    assert.match(t, /^utf8: café → 😀$/mu, 'multi-byte characters replay whole');
     assert.equal(hub.get('shell')!.pid, pid);
     // And typing still works after the replay (input is accepted only once replay is parsed).
     await page.evaluate(() => (window as unknown as Win).__kindlab.terminals.run('shell', 'echo "after-$((3+4))"'));

@@ -24,7 +24,6 @@ import {
   type TerminalInfo,
   type TerminalStatus,
 } from '../../common/protocol.js';
-import { utf8Length, utf8Skip } from './utf8-length.js';
 
 export type KindlabClientSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
 
@@ -244,17 +243,18 @@ export class TerminalView {
   }
 
   private output(f: OutputFrame): void {
-    let data = f.data;
+    // UTF-8 bytes (socket.io hands the browser an ArrayBuffer); xterm parses them as they are.
+    let data = f.data instanceof Uint8Array ? f.data : new Uint8Array(f.data);
     let seq = f.seq;
-    const bytes = utf8Length(data);
-    if (seq + bytes <= this.received) return; // already have all of it (a frame from an earlier attach)
+    if (seq + data.length <= this.received) return; // already have all of it (a frame from an earlier attach)
     if (seq < this.received) {
-      data = utf8Skip(data, this.received - seq);
+      // Overlap with a frame from an earlier attach; frames start on whole characters, and so does `received`.
+      data = data.subarray(this.received - seq);
       seq = this.received;
     } else if (seq > this.received && this.received > 0) {
       this.term.write(`\r\n${DIM}[${seq - this.received} bytes of older output are no longer available]${RESET}\r\n`);
     }
-    const n = f.seq + bytes - seq;
+    const n = data.length;
     this.received = seq + n;
     this.term.write(data, () => {
       this.parsed = Math.max(this.parsed, seq + n);
