@@ -1,4 +1,4 @@
-/* global window, performance */
+/* global window, performance, TextDecoder */
 // Installed into every page the bench drives (kindlab, WeTTY, bare xterm.js) and
 // bound to that page's xterm.js Terminal with `__bench.install(term)`. It
 // times from the keydown event (capture phase, before xterm sees it) to the
@@ -34,10 +34,13 @@
   B.install = (t) => {
     term = t;
     const write = t.write.bind(t);
+    // kindlab's page writes UTF-8 bytes (Uint8Array), WeTTY's and the bare page strings;
+    // the stream counter reads text, so bytes are decoded here (native, streaming).
+    const decoder = new TextDecoder();
     // Wrap this instance's write: the callback runs once xterm has parsed the data.
     t.write = (data, cb) => {
       write(data, () => {
-        if (stream) stream.chunk(data);
+        if (stream) stream.chunk(typeof data === 'string' ? data : decoder.decode(data, { stream: true }));
         if (cb) cb();
       });
     };
