@@ -37,7 +37,7 @@ export const FLOW_HIGH_WATERMARK = 1024 * 1024;
 export const FLOW_LOW_WATERMARK = 512 * 1024;
 /** The browser acknowledges parsed output in steps of roughly this many bytes. */
 export const FLOW_ACK_CHUNK = 64 * 1024;
-/** Replay buffer per terminal; trimmed on whole chunks so escape sequences are never cut. */
+/** Replay buffer per terminal; trimmed on whole batches, the oldest cut to start outside any escape sequence. */
 export const REPLAY_BUFFER_BYTES = 1024 * 1024;
 /** A terminal without viewers lives this long before its shell is closed (15 min). */
 export const DEFAULT_TERMINAL_GRACE_MS = 15 * 60 * 1000;
