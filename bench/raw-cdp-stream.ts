@@ -9,61 +9,12 @@
  * between its figure and Playwright's is that instrumentation; `network` as
  * the third argument turns the domain on to show it.
  */
-import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import WebSocket from 'ws';
-import { CHROMIUM, CHROMIUM_ARGS, COLS, HARNESS_FOR_INIT, ROWS } from './pages.js';
-import { buildKindlabWeb, freePort, startServer, WORK } from './servers.js';
-
-class Cdp {
-  private next = 1;
-  private readonly waiting = new Map<number, { done: (v: unknown) => void; fail: (e: Error) => void }>();
-  private constructor(private readonly ws: WebSocket) {
-    ws.on('message', (raw) => {
-      const m = JSON.parse(String(raw)) as { id?: number; result?: unknown; error?: { message: string } };
-      const w = m.id === undefined ? undefined : this.waiting.get(m.id);
-      if (!w) return;
-      this.waiting.delete(m.id!);
-      if (m.error) w.fail(new Error(m.error.message));
-      else w.done(m.result);
-    });
-  }
-
-  static async open(url: string): Promise<Cdp> {
-    const ws = new WebSocket(url, { perMessageDeflate: false, maxPayload: 256 * 1024 * 1024 });
-    await new Promise((done, fail) => ws.once('open', done).once('error', fail));
-    return new Cdp(ws);
-  }
-
-  send(method: string, params: object = {}): Promise<unknown> {
-    const id = this.next++;
-    return new Promise((done, fail) => {
-      this.waiting.set(id, { done, fail });
-      this.ws.send(JSON.stringify({ id, method, params }));
-    });
-  }
-
-  /** Evaluate an expression in the page (awaiting a promise) and return its value. */
-  async eval<T>(expression: string): Promise<T> {
-    const r = (await this.send('Runtime.evaluate', { expression, awaitPromise: true, returnByValue: true })) as { result: { value: T }; exceptionDetails?: { text: string } };
-    if (r.exceptionDetails) throw new Error(`${expression}: ${JSON.stringify(r.exceptionDetails)}`);
-    return r.result.value;
-  }
-
-  async until(expression: string, ms: number): Promise<void> {
-    const end = Date.now() + ms;
-    while (!(await this.eval<boolean>(`Boolean(${expression})`))) {
-      if (Date.now() > end) throw new Error(`timed out waiting for ${expression}`);
-      await new Promise((r) => setTimeout(r, 50));
-    }
-  }
-
-  close(): void {
-    this.ws.close();
-  }
-}
+import { COLS, HARNESS_FOR_INIT, ROWS } from './pages.js';
+import { buildKindlabWeb, startServer, WORK } from './servers.js';
+import { openRawPage } from './cdp.js';
 
 async function main(): Promise<void> {
   const mib = Number(process.argv[2] ?? 20);
@@ -74,21 +25,9 @@ async function main(): Promise<void> {
   const file = join(WORK, 'raw-cdp-base64');
   writeFileSync(file, randomBytes(((mib * 1024 * 1024) / 4) * 3).toString('base64'));
   const server = await startServer('kindlab', await buildKindlabWeb());
-  const port = await freePort();
-  const profileDir = mkdtempSync(join(WORK, 'chromium-'));
-  const browser = spawn(CHROMIUM, [...CHROMIUM_ARGS, `--remote-debugging-port=${port}`, `--user-data-dir=${profileDir}`, '--window-size=1600,1000', 'about:blank'], { stdio: 'ignore' });
-  let cdp: Cdp | undefined;
+  const raw = await openRawPage();
+  const { cdp } = raw;
   try {
-    let target: { type: string; webSocketDebuggerUrl: string } | undefined;
-    for (let i = 0; i < 100 && !target; i++) {
-      await new Promise((r) => setTimeout(r, 100));
-      target = await fetch(`http://127.0.0.1:${port}/json/list`)
-        .then((r) => r.json() as Promise<{ type: string; webSocketDebuggerUrl: string }[]>)
-        .then((l) => l.find((t) => t.type === 'page'))
-        .catch(() => undefined);
-    }
-    if (!target) throw new Error('chromium gave no page target');
-    cdp = await Cdp.open(target.webSocketDebuggerUrl);
     await cdp.send('Page.enable');
     if (network) await cdp.send('Network.enable');
     await cdp.send('Page.setBypassCSP', { enabled: true });
@@ -111,13 +50,9 @@ async function main(): Promise<void> {
       await cdp.until('/[#$]\\s*$/.test(window.__bench.cursorLine())', 30_000);
     }
   } finally {
-    cdp?.close();
-    const exited = new Promise((r) => browser.once('exit', r));
-    browser.kill('SIGTERM');
-    await exited;
+    await raw.close();
     await server.stop();
     rmSync(file, { force: true });
-    rmSync(profileDir, { recursive: true, force: true });
   }
 }
 

@@ -1,0 +1,94 @@
+/**
+ * A bare Chrome DevTools Protocol connection: only the domains a script
+ * enables, unlike Playwright, which enables Network on every page (and so
+ * copies every WebSocket frame to the driver; see docs/performance.md).
+ */
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import WebSocket from 'ws';
+import { CHROMIUM, CHROMIUM_ARGS } from './pages.js';
+import { freePort, WORK } from './servers.js';
+
+export class Cdp {
+  private next = 1;
+  private readonly waiting = new Map<number, { done: (v: unknown) => void; fail: (e: Error) => void }>();
+  private constructor(private readonly ws: WebSocket) {
+    ws.on('message', (raw) => {
+      const m = JSON.parse(String(raw)) as { id?: number; result?: unknown; error?: { message: string } };
+      const w = m.id === undefined ? undefined : this.waiting.get(m.id);
+      if (!w) return;
+      this.waiting.delete(m.id!);
+      if (m.error) w.fail(new Error(m.error.message));
+      else w.done(m.result);
+    });
+  }
+
+  static async open(url: string): Promise<Cdp> {
+    const ws = new WebSocket(url, { perMessageDeflate: false, maxPayload: 256 * 1024 * 1024 });
+    await new Promise((done, fail) => ws.once('open', done).once('error', fail));
+    return new Cdp(ws);
+  }
+
+  send(method: string, params: object = {}): Promise<unknown> {
+    const id = this.next++;
+    return new Promise((done, fail) => {
+      this.waiting.set(id, { done, fail });
+      this.ws.send(JSON.stringify({ id, method, params }));
+    });
+  }
+
+  /** Evaluate an expression in the page (awaiting a promise) and return its value. */
+  async eval<T>(expression: string): Promise<T> {
+    const r = (await this.send('Runtime.evaluate', { expression, awaitPromise: true, returnByValue: true })) as { result: { value: T }; exceptionDetails?: { text: string } };
+    if (r.exceptionDetails) throw new Error(`${expression}: ${JSON.stringify(r.exceptionDetails)}`);
+    return r.result.value;
+  }
+
+  async until(expression: string, ms: number): Promise<void> {
+    const end = Date.now() + ms;
+    while (!(await this.eval<boolean>(`Boolean(${expression})`))) {
+      if (Date.now() > end) throw new Error(`timed out waiting for ${expression}`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+
+  close(): void {
+    this.ws.close();
+  }
+}
+
+/** Debian's Chromium with the bench's flags and a remote-debugging port, and a bare CDP connection to its page. */
+export async function openRawPage(): Promise<{ cdp: Cdp; close(): Promise<void> }> {
+  const port = await freePort();
+  const profileDir = mkdtempSync(join(WORK, 'chromium-'));
+  const browser = spawn(CHROMIUM, [...CHROMIUM_ARGS, `--remote-debugging-port=${port}`, `--user-data-dir=${profileDir}`, '--window-size=1600,1000', 'about:blank'], { stdio: 'ignore' });
+  const close = async (): Promise<void> => {
+    const exited = new Promise((r) => browser.once('exit', r));
+    browser.kill('SIGTERM');
+    await exited;
+    rmSync(profileDir, { recursive: true, force: true });
+  };
+  try {
+    let target: { type: string; webSocketDebuggerUrl: string } | undefined;
+    for (let i = 0; i < 100 && !target; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      target = await fetch(`http://127.0.0.1:${port}/json/list`)
+        .then((r) => r.json() as Promise<{ type: string; webSocketDebuggerUrl: string }[]>)
+        .then((l) => l.find((t) => t.type === 'page'))
+        .catch(() => undefined);
+    }
+    if (!target) throw new Error('chromium gave no page target');
+    const cdp = await Cdp.open(target.webSocketDebuggerUrl);
+    return {
+      cdp,
+      close: async () => {
+        cdp.close();
+        await close();
+      },
+    };
+  } catch (e) {
+    await close();
+    throw e;
+  }
+}
