@@ -67,7 +67,8 @@ export async function openRawPage(): Promise<{ cdp: Cdp; close(): Promise<void> 
     const exited = new Promise((r) => browser.once('exit', r));
     browser.kill('SIGTERM');
     await exited;
-    rmSync(profileDir, { recursive: true, force: true });
+    // Chromium's helper processes may still be writing the profile for a moment after it exits.
+    rmSync(profileDir, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 });
   };
   try {
     let target: { type: string; webSocketDebuggerUrl: string } | undefined;

@@ -7,7 +7,10 @@
  * a page fed over a socket (kindlab, WeTTY) and not the bare xterm.js page fed
  * from memory. This script enables only Page and Runtime, so the difference
  * between its figure and Playwright's is that instrumentation; `network` as
- * the third argument turns the domain on to show it.
+ * the third argument turns the domain on to show it. The lab page here keeps
+ * the size its own fit gives it (about 104×42 in this window; it refits after
+ * the bench's resize, which it does not under Playwright), so compare its
+ * figures with each other (A/B), not with npm run bench's.
  */
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';

@@ -24,7 +24,7 @@ import { median, round, summarize, type Summary } from './stats.js';
 const FULL = {
   echoRuns: 4,
   echoPerRun: 130,
-  streamRuns: 1,
+  streamRuns: 2,
   memoryRounds: 3,
   idleTerminals: 50,
   noisyRuns: 2,
