@@ -75,11 +75,11 @@ class KindlabClient extends BaseClient {
     private readonly terminal: string,
   ) {
     super(socket);
-    socket.on('term:output', (f: { terminal: string; data: Buffer }) => {
+    socket.on('term:output', (f: { terminal: string; data: string }) => {
       if (f.terminal !== this.terminal) return;
-      this.got(f.data.toString('utf8'));
+      this.got(f.data);
       // A fast consumer: acknowledge on receipt (the page acknowledges once parsed).
-      socket.emit('term:ack', { terminal: this.terminal, bytes: f.data.byteLength });
+      socket.emit('term:ack', { terminal: this.terminal, bytes: Buffer.byteLength(f.data, 'utf8') });
     });
   }
 

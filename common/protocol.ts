@@ -58,20 +58,11 @@ export interface TerminalInfo {
   readonly status: TerminalStatus;
 }
 
-/**
- * Terminal output on the wire: UTF-8 bytes, sent as a socket.io binary
- * attachment (Node receives a Buffer, the browser an ArrayBuffer). Bytes
- * rather than text because the page then neither decodes the frame into a
- * string nor JSON-parses it, and xterm.js parses bytes directly; seq and acks
- * count exactly these bytes (bench/transport.ts, docs/performance.md).
- */
-export type OutputBytes = Uint8Array | ArrayBuffer;
-
 export interface OutputFrame {
   readonly terminal: string;
   /** Sequence number of the first byte of `data` in the terminal's output stream. */
   readonly seq: number;
-  readonly data: OutputBytes;
+  readonly data: string;
 }
 
 export interface SessionSnapshot {

@@ -12,7 +12,6 @@ import {
   MIN_COLS,
   MIN_ROWS,
   type ClientToServerEvents,
-  type OutputFrame,
   type ServerToClientEvents,
 } from '../../common/protocol.js';
 import type { TerminalAttachment, TerminalSize } from './durable-terminal.js';
@@ -94,7 +93,7 @@ export function bindTerminalEvents(socket: KindlabSocket, hub: TerminalHub): () 
         {
           output: (frame) => {
             if (replayEnd < 0) queued.push(frame);
-            else socket.emit('term:output', wireFrame(req.terminal, frame));
+            else socket.emit('term:output', { terminal: req.terminal, seq: frame.seq, data: frame.data });
           },
         },
         req.fromSeq,
@@ -111,7 +110,7 @@ export function bindTerminalEvents(socket: KindlabSocket, hub: TerminalHub): () 
     attachments.set(req.terminal, attachment);
     replayEnd = attachment.replayEnd;
     reply?.({ ok: true, value: { seq: replayEnd } });
-    for (const frame of queued) socket.emit('term:output', wireFrame(req.terminal, frame));
+    for (const frame of queued) socket.emit('term:output', { terminal: req.terminal, seq: frame.seq, data: frame.data });
   });
 
   const attached = (event: string, name: string): TerminalAttachment | undefined => {
@@ -163,9 +162,4 @@ export function bindTerminalEvents(socket: KindlabSocket, hub: TerminalHub): () 
     for (const a of attachments.values()) a.detach();
     attachments.clear();
   };
-}
-
-/** A terminal's output as it goes on the wire: its UTF-8 bytes (see OutputBytes). */
-export function wireFrame(terminal: string, frame: { readonly seq: number; readonly data: string }): OutputFrame {
-  return { terminal, seq: frame.seq, data: Buffer.from(frame.data, 'utf8') };
 }

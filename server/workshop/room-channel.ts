@@ -10,7 +10,6 @@ import { z } from 'zod';
 import { ROOM_UPDATE_INTERVAL_MS, type ClientToServerEvents, type ServerToClientEvents } from '../../common/protocol.js';
 import type { SessionManager } from '../sessions/session-manager.js';
 import type { TerminalAttachment } from '../terminals/durable-terminal.js';
-import { wireFrame } from '../terminals/terminal-channel.js';
 import { identify } from './workshop-routes.js';
 import { INSTRUCTOR_COOKIE, parseCookies } from './cookies.js';
 import { ENDED_MESSAGE, type Workshop } from './workshop.js';
@@ -110,9 +109,8 @@ export function attachRoomChannel(io: Io, workshop: Workshop, sessions: SessionM
         const queued: { seq: number; data: string }[] = [];
         // Acked at once: a slow instructor never pauses the learner's shell.
         const forward = (f: { seq: number; data: string }) => {
-          const frame = wireFrame(name, f);
-          socket.emit('shadow:output', { sessionId, ...frame });
-          attached.ack(frame.data.byteLength);
+          socket.emit('shadow:output', { sessionId, terminal: name, seq: f.seq, data: f.data });
+          attached.ack(Buffer.byteLength(f.data, 'utf8'));
         };
         // No size: a shadow never resizes the learner's terminal.
         const attached = terminal.attach({ output: (frame) => (ready ? forward(frame) : void queued.push(frame)) }, fromSeq);

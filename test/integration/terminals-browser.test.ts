@@ -128,7 +128,7 @@ describe('browser terminal in Chromium (TerminalTabs ↔ socket.io ↔ real shel
     await waitText(/^run-5$/m);
   });
 
-  it('shows multi-byte UTF-8 output whole (it travels as bytes)', async () => {
+  it('shows multi-byte UTF-8 output whole', async () => {
     // é (2 bytes), → (3), 😀 (4), written by the shell from octal escapes so the command line itself is ASCII.
     await page.evaluate(() => (window as unknown as Win).__kindlab.terminals.run('shell', "printf 'utf8: caf\\303\\251 \\342\\206\\222 \\360\\237\\230\\200\\n'"));
     await waitText(/^utf8: café → 😀$/mu);

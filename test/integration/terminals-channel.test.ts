@@ -52,10 +52,8 @@ describe('terminal channel over a real socket.io server (127.0.0.1)', function (
     let text = '';
     const errors: { event: string; message: string }[] = [];
     c.on('term:output', (f) => {
-      // Output travels as bytes (a binary attachment): Node's client receives a Buffer.
-      if (!Buffer.isBuffer(f.data)) throw new Error(`term:output data should be bytes, got ${typeof f.data}`);
-      text += f.data.toString('utf8');
-      c.emit('term:ack', { terminal: f.terminal, bytes: f.data.byteLength });
+      text += f.data;
+      c.emit('term:ack', { terminal: f.terminal, bytes: Buffer.byteLength(f.data) });
     });
     c.on('client:error', (e) => errors.push(e));
     await new Promise<void>((resolve, reject) => {

@@ -92,9 +92,9 @@ export function waitForEvent<T>(socket: Client, event: string, match: (v: T) => 
 /** Collect a terminal's output (term:output or shadow:output) as text. */
 export function collectOutput(socket: Client, event: 'term:output' | 'shadow:output', terminal: string): { text(): string } {
   let text = '';
-  const on = socket.on.bind(socket) as unknown as (e: string, l: (f: { terminal: string; data: Uint8Array }) => void) => void;
+  const on = socket.on.bind(socket) as unknown as (e: string, l: (f: { terminal: string; data: string }) => void) => void;
   on(event, (f) => {
-    if (f.terminal === terminal) text += new TextDecoder().decode(f.data);
+    if (f.terminal === terminal) text += f.data;
   });
   return { text: () => text };
 }

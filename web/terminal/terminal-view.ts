@@ -24,6 +24,7 @@ import {
   type TerminalInfo,
   type TerminalStatus,
 } from '../../common/protocol.js';
+import { utf8Length, utf8Skip } from './utf8-length.js';
 
 export type KindlabClientSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
 
@@ -243,18 +244,17 @@ export class TerminalView {
   }
 
   private output(f: OutputFrame): void {
-    // UTF-8 bytes (socket.io hands the browser an ArrayBuffer); xterm parses them as they are.
-    let data = f.data instanceof Uint8Array ? f.data : new Uint8Array(f.data);
+    let data = f.data;
     let seq = f.seq;
-    if (seq + data.length <= this.received) return; // already have all of it (a frame from an earlier attach)
+    const bytes = utf8Length(data);
+    if (seq + bytes <= this.received) return; // already have all of it (a frame from an earlier attach)
     if (seq < this.received) {
-      // Overlap with a frame from an earlier attach; frames start on whole characters, and so does `received`.
-      data = data.subarray(this.received - seq);
+      data = utf8Skip(data, this.received - seq);
       seq = this.received;
     } else if (seq > this.received && this.received > 0) {
       this.term.write(`\r\n${DIM}[${seq - this.received} bytes of older output are no longer available]${RESET}\r\n`);
     }
-    const n = data.length;
+    const n = f.seq + bytes - seq;
     this.received = seq + n;
     this.term.write(data, () => {
       this.parsed = Math.max(this.parsed, seq + n);
