@@ -34,8 +34,8 @@
   B.install = (t) => {
     term = t;
     const write = t.write.bind(t);
-    // kindlab's page writes UTF-8 bytes (Uint8Array), WeTTY's and the bare page strings;
-    // the stream counter reads text, so bytes are decoded here (native, streaming).
+    // Pages write strings today; a page that writes UTF-8 bytes (Uint8Array; tried for
+    // kindlab, see docs/performance.md) is decoded here for the stream counter (native, streaming).
     const decoder = new TextDecoder();
     // Wrap this instance's write: the callback runs once xterm has parsed the data.
     t.write = (data, cb) => {
