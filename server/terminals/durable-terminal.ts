@@ -5,9 +5,10 @@
  * and it keeps counting across shell restarts so a viewer's position stays
  * meaningful. The last REPLAY_BUFFER_BYTES are kept as whole batches (the
  * oldest one cut so it starts outside any escape sequence), so a viewer that
- * (re)attaches from the seq it last saw gets exactly what it missed. Several viewers may watch at once; the PTY is paused while the
- * slowest live viewer has too much output unacknowledged (flow control), and
- * the shell is closed after `graceMs` without any viewer.
+ * (re)attaches from the seq it last saw gets exactly what it missed. Several
+ * viewers may watch at once; the PTY is paused while the slowest live viewer
+ * has too much output unacknowledged (flow control), and the shell is closed
+ * after `graceMs` without any viewer.
  */
 import type { Pty } from '../../cluster/pty.js';
 import { escapeStateAfter, groundIndex, type EscapeState } from './escape-state.js';
