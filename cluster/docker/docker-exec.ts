@@ -19,14 +19,23 @@ import { runTool, ToolError, tryTool } from '../tool.js';
 const PID_DIR = '/tmp';
 
 /**
+ * Records the wrapper's PID in the file `$f`, creating it exclusively
+ * (noclobber): if the file is already there, a kill came first and left it as
+ * a tombstone (see KILLER), so the wrapper removes it and exits without
+ * running anything.
+ */
+const CLAIM_PID_FILE = '( set -C; echo $$ > "$f" ) 2>/dev/null || { rm -f "$f"; exit 137; }';
+
+/**
  * Runs as `sh -c WRAPPER kindlab-exec <pidfile> <shell> <script>`. It records
  * its own PID (= the session id runc gave it) and runs the script as a child,
  * so it can remove the PID file afterwards and pass the exit code on.
  * `auto` picks bash when the image has it (kind nodes, Debian) and sh otherwise.
+ * Exported for the tests that start it late, as a slow `docker exec` would.
  */
-const EXEC_WRAPPER = [
+export const EXEC_WRAPPER = [
   'f=$1; sh_=$2; script=$3',
-  'echo $$ > "$f"',
+  CLAIM_PID_FILE,
   'if [ "$sh_" = auto ]; then if command -v bash >/dev/null 2>&1; then sh_=bash; else sh_=sh; fi; fi',
   '"$sh_" -c "$script"',
   'rc=$?',
@@ -37,7 +46,7 @@ const EXEC_WRAPPER = [
 /** Runs as `sh -c SHELL_WRAPPER kindlab-shell <pidfile> [argv…]`: records its PID, then becomes the shell. */
 const SHELL_WRAPPER = [
   'f=$1; shift',
-  'echo $$ > "$f"',
+  CLAIM_PID_FILE,
   'if [ $# -gt 0 ]; then exec "$@"; fi',
   'if command -v bash >/dev/null 2>&1; then exec bash -l; fi',
   'exec sh -l',
@@ -47,13 +56,20 @@ const SHELL_WRAPPER = [
  * Runs as `sh -c KILLER kindlab-kill <pidfile>`: kills every process whose
  * session is the recorded PID (a shell's jobs get their own process groups, so
  * the process group alone is not enough). Waits briefly for the PID file,
- * because a kill can race the start of a very short-lived exec.
+ * because a kill can race the start of a very short-lived exec. If the file
+ * still is not there, the exec has not started yet (a slow `docker exec`):
+ * the killer creates it exclusively as a tombstone, and the wrapper, when it
+ * does start, finds it and runs nothing. If the exclusive create fails, the
+ * wrapper claimed the file that instant: wait for its PID and kill as usual.
  */
 const KILLER = [
   'f=$1; i=0',
   'while [ ! -s "$f" ] && [ $i -lt 20 ]; do sleep 0.05 2>/dev/null || sleep 1; i=$((i+1)); done',
-  '[ -s "$f" ] || exit 0',
-  'sid=$(cat "$f")',
+  'if [ ! -e "$f" ] && ( set -C; echo cancelled > "$f" ) 2>/dev/null; then exit 0; fi',
+  'while [ ! -s "$f" ] && [ $i -lt 40 ]; do sleep 0.05 2>/dev/null || sleep 1; i=$((i+1)); done',
+  'sid=$(cat "$f" 2>/dev/null)',
+  // A tombstone from an earlier kill, or nothing: there is no session to kill.
+  'case "$sid" in ""|*[!0-9]*) exit 0;; esac',
   'kill -KILL -- "-$sid" 2>/dev/null',
   'for p in /proc/[0-9]*; do',
   '  line=$(cat "$p/stat" 2>/dev/null) || continue',

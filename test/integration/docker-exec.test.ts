@@ -3,8 +3,8 @@ import assert from 'node:assert/strict';
 import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ContainerMissingError, dockerCopyIn, dockerExec, dockerExecShell } from '../../cluster/docker/docker-exec.js';
-import { runTool } from '../../cluster/tool.js';
+import { ContainerMissingError, dockerCopyIn, dockerExec, dockerExecShell, EXEC_WRAPPER, killInside } from '../../cluster/docker/docker-exec.js';
+import { runTool, tryTool } from '../../cluster/tool.js';
 import { processes, removeContainer, requireBusybox, startContainer, uniqueId, waitFor } from '../helpers/docker.js';
 
 describe('docker-exec (integration, real Docker)', function () {
@@ -50,6 +50,18 @@ describe('docker-exec (integration, real Docker)', function () {
     const left = (await processes(name)).filter((p) => /sleep 31[12]/.test(p));
     assert.deepEqual(left, [], 'no process of the timed-out script is left in the container');
     assert.deepEqual(await pidFiles(name), [], 'PID files are cleaned up');
+  });
+
+  it('a script whose docker exec starts only after its timeout kill never runs', async () => {
+    // What a very slow `docker exec` would do: the timeout's kill comes first,
+    // finds no PID file, and leaves a tombstone; the wrapper then starts late.
+    const file = `/tmp/kindlab-exec-late${uniqueId()}.pid`;
+    await killInside(name, file);
+    await killInside(name, file); // a second kill (e.g. a retry) finds the tombstone, not a session
+    const late = await tryTool('docker', ['exec', name, 'sh', '-c', EXEC_WRAPPER, 'kindlab-exec', file, 'auto', 'touch /tmp/ran-late'], { timeoutMs: 10_000 });
+    assert.equal(late.exitCode, 137, late.stderr);
+    assert.equal((await dockerExec(name, '[ -e /tmp/ran-late ] && echo ran || echo did-not-run', { timeoutMs: 5000 })).stdout, 'did-not-run\n');
+    assert.deepEqual(await pidFiles(name), [], 'the late wrapper removed the tombstone');
   });
 
   it('throws ContainerMissingError for a container that does not exist', async () => {
