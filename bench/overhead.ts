@@ -15,7 +15,7 @@ import { LocalEnvironment } from '../cluster/local/local-environment.js';
 import { runCheck } from '../server/checks/runner.js';
 import { createBuiltinRegistry } from '../server/checks/registry.js';
 import { io } from 'socket.io-client';
-import { HARNESS_FOR_INIT } from './pages.js';
+import { firstPromptAt, openHarnessPage } from './pages.js';
 import { WORK, type RunningServer } from './servers.js';
 import { kindlabSession } from './clients.js';
 import { summarize, type Summary } from './stats.js';
@@ -78,16 +78,22 @@ export async function localOverhead(samples: number): Promise<OverheadResult> {
   }
 }
 
-export async function dockerOverhead(samples: number): Promise<OverheadResult | { skipped: string }> {
+/** Why the Docker rows cannot run (no engine, or kindlab/busybox:1 cannot be built), or undefined when they can. */
+export async function dockerUnavailable(): Promise<string | undefined> {
   try {
     await run('docker', ['version', '--format', '{{.Server.Version}}']);
   } catch (e) {
-    return { skipped: `Docker is not running: ${e instanceof Error ? e.message : String(e)}` };
+    return `Docker is not running: ${e instanceof Error ? e.message : String(e)}`;
   }
   const { ensureImage } = await import('../cluster/images/ensure-image.js');
-  const { ContainersEnvironment } = await import('../cluster/containers/containers-environment.js');
   const image = await ensureImage('kindlab/busybox:1');
-  if (!('ok' in image) || !image.ok) return { skipped: `kindlab/busybox:1 could not be built: ${JSON.stringify(image)}` };
+  return 'ok' in image && image.ok ? undefined : `kindlab/busybox:1 could not be built: ${JSON.stringify(image)}`;
+}
+
+export async function dockerOverhead(samples: number): Promise<OverheadResult | { skipped: string }> {
+  const unavailable = await dockerUnavailable();
+  if (unavailable) return { skipped: unavailable };
+  const { ContainersEnvironment } = await import('../cluster/containers/containers-environment.js');
   const dataDir = mkdtempSync(join(WORK, 'overhead-docker-'));
   const env: Environment & { containerName(m: string): string } = new ContainersEnvironment(
     { type: 'containers', machines: [{ name: 'box', image: 'kindlab/busybox:1' }] },
@@ -148,15 +154,12 @@ export async function firstLiveTerminal(browser: Browser, server: RunningServer,
   await kindlabSession(server.url, labId); // the environment exists before the page loads
   const times: number[] = [];
   for (let i = 0; i < loads; i++) {
-    const context = await browser.newContext({ viewport: { width: 1600, height: 1000 }, bypassCSP: true });
+    const tp = await openHarnessPage(browser);
     try {
-      const page = await context.newPage();
-      await page.addInitScript(HARNESS_FOR_INIT);
-      await page.goto(`${server.url}labs/${labId}`);
-      await page.waitForFunction('window.__bench && window.__bench.promptAt !== undefined', undefined, { timeout: 15_000, polling: 20 });
-      times.push((await page.evaluate('window.__bench.promptAt')) as number);
+      await tp.page.goto(`${server.url}labs/${labId}`);
+      times.push(await firstPromptAt(tp.page));
     } finally {
-      await context.close();
+      await tp.close();
     }
   }
   return { coldShellMs: times[0]!, warm: summarize(times.slice(1)) };

@@ -1,4 +1,4 @@
-/* global window, performance, TextDecoder */
+/* global window, performance */
 // Installed into every page the bench drives (kindlab, WeTTY, bare xterm.js) and
 // bound to that page's xterm.js Terminal with `__bench.install(term)`. It
 // times from the keydown event (capture phase, before xterm sees it) to the
@@ -34,13 +34,10 @@
   B.install = (t) => {
     term = t;
     const write = t.write.bind(t);
-    // Pages write strings today; a page that writes UTF-8 bytes (Uint8Array; tried for
-    // kindlab, see docs/performance.md) is decoded here for the stream counter (native, streaming).
-    const decoder = new TextDecoder();
     // Wrap this instance's write: the callback runs once xterm has parsed the data.
     t.write = (data, cb) => {
       write(data, () => {
-        if (stream) stream.chunk(typeof data === 'string' ? data : decoder.decode(data, { stream: true }));
+        if (stream) stream.chunk(data);
         if (cb) cb();
       });
     };

@@ -44,11 +44,25 @@ export async function enforceSize(page: Page): Promise<{ cols: number; rows: num
   return page.evaluate('window.__bench.size()');
 }
 
-// bypassCSP: the bench evaluates its probes as strings; kindlab's CSP (rightly) forbids eval in pages.
-export async function openServerPage(browser: Browser, server: RunningServer): Promise<TermPage> {
+/**
+ * A fresh browser context (its own cookies) with one page carrying the harness.
+ * bypassCSP: the bench evaluates its probes as strings; kindlab's CSP (rightly) forbids eval in pages.
+ */
+export async function openHarnessPage(browser: Browser): Promise<TermPage> {
   const context = await browser.newContext({ viewport: VIEWPORT, bypassCSP: true });
   const page = await context.newPage();
   await page.addInitScript(HARNESS_FOR_INIT);
+  return { page, context, close: () => context.close() };
+}
+
+/** Once the page's first terminal has parsed a prompt: ms since that page's navigation started. */
+export async function firstPromptAt(page: Page, timeoutMs = 15_000): Promise<number> {
+  await page.waitForFunction('window.__bench && window.__bench.promptAt !== undefined', undefined, { timeout: timeoutMs, polling: 20 });
+  return (await page.evaluate('window.__bench.promptAt')) as number;
+}
+
+export async function openServerPage(browser: Browser, server: RunningServer): Promise<TermPage> {
+  const { page, context } = await openHarnessPage(browser);
   if (server.name === 'wetty') await page.addInitScript(`try { localStorage.options = ${JSON.stringify(WETTY_OPTIONS)}; } catch {}`);
   await page.goto(server.pageUrl);
   const getter = server.name === 'wetty' ? 'window.wetty_term' : '(window.__benchTerms && window.__benchTerms[0])';

@@ -15,7 +15,8 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { Browser } from 'playwright-core';
-import { HARNESS_FOR_INIT } from './pages.js';
+import { dockerUnavailable } from './overhead.js';
+import { firstPromptAt, openHarnessPage } from './pages.js';
 import { startKindlab, WORK } from './servers.js';
 import { summarize, type Summary } from './stats.js';
 
@@ -47,14 +48,8 @@ async function removeLeftovers(): Promise<void> {
 }
 
 export async function workshopSeat(browser: Browser, webRoot: string, learners: number): Promise<SeatResult | { skipped: string }> {
-  try {
-    await run('docker', ['version', '--format', '{{.Server.Version}}']);
-  } catch (e) {
-    return { skipped: `Docker is not running: ${e instanceof Error ? e.message : String(e)}` };
-  }
-  const { ensureImage } = await import('../cluster/images/ensure-image.js');
-  const image = await ensureImage('kindlab/busybox:1');
-  if (!('ok' in image) || !image.ok) return { skipped: `kindlab/busybox:1 could not be built: ${JSON.stringify(image)}` };
+  const unavailable = await dockerUnavailable();
+  if (unavailable) return { skipped: unavailable };
   await removeLeftovers(); // from an interrupted earlier run
 
   const file = join(WORK, 'bench-workshop.yaml');
@@ -77,10 +72,8 @@ export async function workshopSeat(browser: Browser, webRoot: string, learners: 
     const total: number[] = [];
     const labPage: number[] = [];
     for (let i = 0; i < learners; i++) {
-      const context = await browser.newContext({ viewport: { width: 1600, height: 1000 }, bypassCSP: true });
+      const { page, close } = await openHarnessPage(browser);
       try {
-        const page = await context.newPage();
-        await page.addInitScript(HARNESS_FOR_INIT);
         await page.goto(`${server.url}join`);
         await page.fill('#kl-join-code', CODE);
         await page.fill('#kl-join-name', `Learner ${i + 1}`);
@@ -88,12 +81,12 @@ export async function workshopSeat(browser: Browser, webRoot: string, learners: 
         await page.locator('.kl-join-submit').click();
         await page.locator('.kl-join-continue').click();
         await page.locator(`.kl-card[data-lab="${LAB}"]`).getByRole('link', { name: /Start/ }).click();
-        await page.waitForFunction('window.__bench && window.__bench.promptAt !== undefined', undefined, { timeout: 30_000, polling: 20 });
-        const { promptAt, origin: pageOrigin } = (await page.evaluate('({ promptAt: window.__bench.promptAt, origin: performance.timeOrigin })')) as { promptAt: number; origin: number };
+        const promptAt = await firstPromptAt(page, 30_000);
+        const pageOrigin = (await page.evaluate('performance.timeOrigin')) as number;
         total.push(pageOrigin + promptAt - t0);
         labPage.push(promptAt);
       } finally {
-        await context.close();
+        await close();
       }
     }
     // Each learner took a warm seat rather than waiting for one to be made.
