@@ -16,6 +16,7 @@ import { bindTerminalEvents } from '../../server/terminals/terminal-channel.js';
 import { TerminalHub } from '../../server/terminals/terminal-hub.js';
 import { CHROMIUM, CHROMIUM_ARGS, requireChromium, withEsbuild } from '../helpers/browser.js';
 import { ShellFactory, waitFor } from './terminals-support.js';
+import { FLOOD_FRAME_MS } from '../../web/terminal/frame-pacer.js';
 
 const REPO = resolve(import.meta.dirname, '..', '..');
 
@@ -170,6 +171,53 @@ describe('browser terminal in Chromium (TerminalTabs ↔ socket.io ↔ real shel
     while ((await browserSeq()) !== hub.get('shell')!.seq && Date.now() < caughtUp) await page.waitForTimeout(50);
     assert.equal(await browserSeq(), hub.get('shell')!.seq, 'the browser received every byte the shell wrote');
     console.log(`      flood: ~1.9 MB in ${ms} ms`);
+  });
+
+  it('repaints a flood about every FLOOD_FRAME_MS, and paints its end and the next echo at once', async () => {
+    // Each repaint of the DOM renderer rewrites the rows; a frame's callbacks
+    // may trigger several MutationObserver callbacks, so those less than 5 ms
+    // apart count as one paint.
+    await page.evaluate(() => {
+      const rows = document.querySelector('.kl-tabpane[data-terminal="shell"] .xterm-rows')!;
+      const paints: number[] = [];
+      (window as unknown as { __paints: number[] }).__paints = paints;
+      let last = -Infinity;
+      new MutationObserver(() => {
+        const now = performance.now();
+        if (now - last >= 5) paints.push(now);
+        last = now;
+      }).observe(rows, { childList: true, subtree: true, characterData: true });
+    });
+    await page.evaluate(() => (window as unknown as Win).__kindlab.terminals.run('shell', 'seq 1 400000; echo "paced-$((6*7))"'));
+    // What is painted, not just parsed: the rows' DOM must show the end.
+    const rendered = (): Promise<string> => page.locator('.kl-tabpane[data-terminal="shell"] .xterm-rows').innerText();
+    const end = Date.now() + 30_000;
+    while (!/^paced-42$/m.test(await rendered())) {
+      assert.ok(Date.now() < end, 'the end of the flood was never painted');
+      await page.waitForTimeout(20);
+    }
+    const paints = await page.evaluate(() => (window as unknown as { __paints: number[] }).__paints);
+    const gaps = paints.slice(1).map((t, i) => t - paints[i]!);
+    const sorted = [...gaps].sort((a, b) => a - b);
+    const median = sorted[Math.floor(sorted.length / 2)]!;
+    console.log(`      flood: ${paints.length} paints over ${Math.round(paints.at(-1)! - paints[0]!)} ms, median gap ${median.toFixed(1)} ms`);
+    assert.ok(paints.length >= 3, `the flood was painted along the way (${paints.length} paints)`);
+    // Paced frames land within half a frame (8 ms) of the interval; unpaced, this page paints every ~16-26 ms.
+    assert.ok(median >= FLOOD_FRAME_MS - 10, `frames during the flood are spaced ~${FLOOD_FRAME_MS} ms apart; median gap ${median.toFixed(1)} ms`);
+    // Quiet again: a keystroke's echo is painted on the next frame, not held back.
+    await page.locator('.kl-tabpane[data-terminal="shell"] .xterm').click();
+    await page.waitForTimeout(FLOOD_FRAME_MS * 2);
+    const typedAt = await page.evaluate(() => performance.now());
+    await page.keyboard.type('Q');
+    // (The DOM renderer writes spaces as no-break spaces, which \s matches.)
+    const echoEnd = Date.now() + 5000;
+    while (!/^kindlab:\S+[#$]\sQ\s*$/m.test(await rendered())) {
+      assert.ok(Date.now() < echoEnd, 'the echo was never painted');
+      await page.waitForTimeout(5);
+    }
+    const shownAt = await page.evaluate(() => (window as unknown as { __paints: number[] }).__paints.at(-1)!);
+    assert.ok(shownAt - typedAt < FLOOD_FRAME_MS, `the echo was painted ${(shownAt - typedAt).toFixed(1)} ms after the key`);
+    await page.keyboard.press('Control+U');
   });
 
   it('shows another tab on click, starting its shell then', async () => {

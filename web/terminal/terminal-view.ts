@@ -25,6 +25,7 @@ import {
   type TerminalStatus,
 } from '../../common/protocol.js';
 import { utf8Length, utf8Skip } from './utf8-length.js';
+import { FramePacer } from './frame-pacer.js';
 
 export type KindlabClientSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
 
@@ -55,6 +56,8 @@ export class TerminalView {
   readonly title: string;
   readonly term: Terminal;
   private readonly fit = new FitAddon();
+  /** Spaces repaints out while output floods (shared by every terminal on the page). */
+  private readonly pacer = FramePacer.for(window);
   private currentStatus: TerminalStatus = 'connecting';
   private readonly statusListeners = new Set<(s: TerminalStatus, message?: string) => void>();
   /** Seq just past the last byte written to xterm. */
@@ -256,6 +259,7 @@ export class TerminalView {
     }
     const n = f.seq + bytes - seq;
     this.received = seq + n;
+    this.pacer.noteOutput(n);
     this.term.write(data, () => {
       this.parsed = Math.max(this.parsed, seq + n);
       this.unacked += n;
