@@ -62,12 +62,15 @@ export class Cdp {
 export async function openRawPage(): Promise<{ cdp: Cdp; close(): Promise<void> }> {
   const port = await freePort();
   const profileDir = mkdtempSync(join(WORK, 'chromium-'));
-  const browser = spawn(CHROMIUM, [...CHROMIUM_ARGS, `--remote-debugging-port=${port}`, `--user-data-dir=${profileDir}`, '--window-size=1600,1000', 'about:blank'], { stdio: 'ignore' });
+  const browser = spawn(CHROMIUM, [...CHROMIUM_ARGS, `--remote-debugging-port=${port}`, `--user-data-dir=${profileDir}`, '--window-size=1600,1000', 'about:blank'], { stdio: 'ignore', detached: true });
   const close = async (): Promise<void> => {
-    const exited = new Promise((r) => browser.once('exit', r));
-    browser.kill('SIGTERM');
+    const exited = browser.exitCode !== null ? Promise.resolve() : new Promise((r) => browser.once('exit', r));
+    // Its own process group: the zygote, renderer and utility processes end with it.
+    signalGroup(browser.pid, 'SIGTERM');
     await exited;
-    // Chromium's helper processes may still be writing the profile for a moment after it exits.
+    // Helpers may still be writing the profile for a moment after the browser exits: wait until the group is gone.
+    for (let i = 0; i < 50 && signalGroup(browser.pid, 0); i++) await new Promise((r) => setTimeout(r, 100));
+    signalGroup(browser.pid, 'SIGKILL');
     rmSync(profileDir, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 });
   };
   try {
@@ -91,5 +94,16 @@ export async function openRawPage(): Promise<{ cdp: Cdp; close(): Promise<void> 
   } catch (e) {
     await close();
     throw e;
+  }
+}
+
+/** Signal a process group; false once no process of it is left. */
+function signalGroup(pid: number | undefined, signal: NodeJS.Signals | 0): boolean {
+  if (pid === undefined) return false;
+  try {
+    process.kill(-pid, signal);
+    return true;
+  } catch {
+    return false;
   }
 }

@@ -4,7 +4,7 @@
  * WeTTY 3.2.0 from node_modules, both running `bash --noprofile --norc`.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createWriteStream, cpSync, mkdirSync, mkdtempSync } from 'node:fs';
+import { createWriteStream, cpSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -129,7 +129,17 @@ export async function startKindlab(webRoot: string, o: ServerOptions = {}): Prom
   child.stdout!.resume();
   const { url } = JSON.parse(first) as { url: string };
   await waitHttp(url, 10_000);
-  return { name: 'kindlab', url, pageUrl: `${url}labs/bench`, pid: child.pid!, child, alive: alive(child), stop: stopper(child) };
+  const stop = stopper(child);
+  return {
+    name: 'kindlab',
+    url,
+    pageUrl: `${url}labs/bench`,
+    pid: child.pid!,
+    child,
+    alive: alive(child),
+    // Its sessions database goes with it.
+    stop: () => stop().finally(() => rmSync(dataDir, { recursive: true, force: true })),
+  };
 }
 
 export async function startWetty(o: ServerOptions = {}): Promise<RunningServer> {
