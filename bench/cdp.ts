@@ -58,11 +58,35 @@ export class Cdp {
   }
 }
 
-/** Debian's Chromium with the bench's flags and a remote-debugging port, and a bare CDP connection to its page. */
+/**
+ * The switches Playwright's launcher adds to a headless Chromium that bear on
+ * how a page runs (playwright-core's chromiumSwitches and headless extras), so
+ * a page driven here differs from one driven by Playwright only in the CDP
+ * domains enabled: no hidden timer throttling or backgrounding, no IPC
+ * flood protection, scrollbars hidden (a scrollbar narrows kindlab's pane and
+ * makes it refit after the bench's resize), and software WebGL allowed
+ * (WeTTY's renderer).
+ */
+const PLAYWRIGHT_LIKE_ARGS = [
+  '--hide-scrollbars',
+  '--mute-audio',
+  '--disable-background-timer-throttling',
+  '--disable-backgrounding-occluded-windows',
+  '--disable-renderer-backgrounding',
+  '--disable-ipc-flooding-protection',
+  '--disable-hang-monitor',
+  '--disable-dev-shm-usage',
+  '--disable-back-forward-cache',
+  '--disable-features=PaintHolding',
+  '--force-color-profile=srgb',
+  '--enable-unsafe-swiftshader',
+];
+
+/** Debian's Chromium with the bench's flags (and Playwright's), a remote-debugging port, and a bare CDP connection to its page. */
 export async function openRawPage(): Promise<{ cdp: Cdp; close(): Promise<void> }> {
   const port = await freePort();
   const profileDir = mkdtempSync(join(WORK, 'chromium-'));
-  const browser = spawn(CHROMIUM, [...CHROMIUM_ARGS, `--remote-debugging-port=${port}`, `--user-data-dir=${profileDir}`, '--window-size=1600,1000', 'about:blank'], { stdio: 'ignore', detached: true });
+  const browser = spawn(CHROMIUM, [...CHROMIUM_ARGS, ...PLAYWRIGHT_LIKE_ARGS, `--remote-debugging-port=${port}`, `--user-data-dir=${profileDir}`, '--window-size=1600,1000', 'about:blank'], { stdio: 'ignore', detached: true });
   const close = async (): Promise<void> => {
     const exited = browser.exitCode !== null ? Promise.resolve() : new Promise((r) => browser.once('exit', r));
     // Its own process group: the zygote, renderer and utility processes end with it.
@@ -71,7 +95,12 @@ export async function openRawPage(): Promise<{ cdp: Cdp; close(): Promise<void> 
     // Helpers may still be writing the profile for a moment after the browser exits: wait until the group is gone.
     for (let i = 0; i < 50 && signalGroup(browser.pid, 0); i++) await new Promise((r) => setTimeout(r, 100));
     signalGroup(browser.pid, 'SIGKILL');
-    rmSync(profileDir, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 });
+    try {
+      rmSync(profileDir, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 });
+    } catch (e) {
+      // Never let a leftover profile stop the caller's cleanup (its servers); the bench's work dir goes at the next run.
+      console.error(`bench: could not remove ${profileDir}: ${e instanceof Error ? e.message : String(e)}`);
+    }
   };
   try {
     let target: { type: string; webSocketDebuggerUrl: string } | undefined;

@@ -15,12 +15,12 @@ export const COLS = 120;
 export const ROWS = 40;
 /** kindlab's TerminalView uses 5000; WeTTY's default is 1000 and is raised to match. */
 export const SCROLLBACK = 5000;
-const VIEWPORT = { width: 1600, height: 1000 };
+export const VIEWPORT = { width: 1600, height: 1000 };
 
 export const HARNESS_FOR_INIT = readFileSync(join(REPO, 'bench', 'page-harness.js'), 'utf8');
 
 /** WeTTY reads its xterm options from localStorage; fitting off so 120×40 holds. */
-const WETTY_OPTIONS = JSON.stringify({ xterm: { fontSize: 14, scrollback: SCROLLBACK }, wettyVoid: 0, wettyFitTerminal: false });
+export const WETTY_OPTIONS = JSON.stringify({ xterm: { fontSize: 14, scrollback: SCROLLBACK }, wettyVoid: 0, wettyFitTerminal: false });
 
 export async function launchBrowser(): Promise<Browser> {
   return chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS, headless: true });
