@@ -7,10 +7,11 @@
  * main thread that must also receive and parse the output. Nobody reads text
  * scrolling past at 60 frames a second, so while a page's terminals write
  * more than FLOOD_BYTES_PER_FRAME between two frames, frames are spaced
- * about FLOOD_FRAME_MS apart (the browser's frames in between paint nothing)
- * and the main thread spends the difference on output. Anything quieter (a keystroke's echo, a command's few screens of
- * output) is painted on the next frame as before, and so is a flood's first
- * frame; the frame after a flood ends may wait out one FLOOD_FRAME_MS.
+ * about FLOOD_FRAME_MS apart (the browser's frames in between paint
+ * nothing) and the main thread spends the difference on output. Anything
+ * quieter (a keystroke's echo, a command's few screens of output) is painted
+ * on the next frame as before, and so is a flood's first frame; the frame
+ * after a flood ends may wait out one FLOOD_FRAME_MS.
  *
  * xterm.js asks for frames through its window's `requestAnimationFrame`
  * (there is no option for a frame rate), so the pacer wraps that pair of
