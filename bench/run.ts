@@ -15,7 +15,7 @@ import { kindlabSession, openTerminal, type TermClient } from './clients.js';
 import { MALFORMED_CASES, malformedCase, type MalformedOutcome } from './malformed.js';
 import { dockerOverhead, firstLiveTerminal, localOverhead, socketCheckOverhead } from './overhead.js';
 import { workshopSeat, type SeatResult } from './workshop-seat.js';
-import { clearLine, COLS, echoSample, enforceSize, launchBrowser, openBarePage, openServerPage, ROWS, streamFile, type TermPage } from './pages.js';
+import { clearLine, COLS, echoSample, enforceSize, launchBrowser, openBarePage, openServerPage, ROWS, streamFile, type StreamResult, type TermPage } from './pages.js';
 import { treeMemory, type TreeMemory } from './proc-tree.js';
 import { openRawBarePage, openRawServerPage, rawFeed, rawStreamFile, rawWarmUp, type RawTermPage } from './raw-pages.js';
 import { buildBareXterm, buildKindlabWeb, REPO, startServer, WORK, type RunningServer, type ServerName } from './servers.js';
@@ -210,6 +210,33 @@ async function noisyRun(tp: TermPage, server: RunningServer, run: number, cfg: C
   }
 }
 
+/**
+ * Stream every payload through both servers' pages `runs` times, the order
+ * alternating per run and payload; each stream must parse exactly the
+ * payload's size. Per payload and server: the runs and the MiB/s of their
+ * median (with two runs, the faster).
+ */
+async function alternatingStreams(
+  runs: number,
+  payloads: Record<string, { file: string; bytes: number }>,
+  stream: (s: ServerName, file: string) => Promise<StreamResult>,
+): Promise<Record<string, Record<ServerName, { runsMs: number[]; MiBps: number }>>> {
+  const ms: Record<string, Record<ServerName, number[]>> = Object.fromEntries(Object.keys(payloads).map((name) => [name, { kindlab: [], wetty: [] }]));
+  for (let r = 0; r < runs; r++) {
+    for (const [k, [name, p]] of Object.entries(payloads).entries()) {
+      for (const s of (r + k) % 2 === 0 ? SERVERS : [...SERVERS].reverse()) {
+        const res = await stream(s, p.file);
+        if (res.chars !== p.bytes) throw new Error(`${s} page parsed ${res.chars} chars of ${name}, expected exactly ${p.bytes}`);
+        ms[name]![s].push(res.ms);
+        log(`  ${name} via ${s}: ${mib(p.bytes, res.ms)} MiB/s (${Math.round(res.ms)} ms)`);
+      }
+    }
+  }
+  return Object.fromEntries(
+    Object.entries(ms).map(([name, byServer]) => [name, Object.fromEntries(SERVERS.map((s) => [s, { runsMs: byServer[s].map((x) => round(x, 0)), MiBps: mib(payloads[name]!.bytes, median(byServer[s])) }])) as Record<ServerName, { runsMs: number[]; MiBps: number }>]),
+  );
+}
+
 // ---- main -------------------------------------------------------------------
 
 const ratio = (a: number, b: number): number => round(a / b, 2);
@@ -308,26 +335,13 @@ async function main(): Promise<number> {
     results.echo = Object.fromEntries(SERVERS.map((s) => [s, { ...summarize(echo[s]), lost: echoLost[s].n }]));
 
     log(`throughput under Playwright: ${cfg.streamRuns} run(s) per payload, alternating`);
-    const throughput: Record<string, Record<ServerName, number[]>> = { base64: { kindlab: [], wetty: [] }, escapes: { kindlab: [], wetty: [] } };
-    for (let r = 0; r < cfg.streamRuns; r++) {
-      for (const [k, [name, p]] of Object.entries(payloads).entries()) {
-        for (const s of (r + k) % 2 === 0 ? SERVERS : [...SERVERS].reverse()) {
-          const tp = pages.get(s)!;
-          await enforceSize(tp.page);
-          const res = await streamFile(tp.page, p.file, 240_000);
-          if (res.chars !== p.bytes) throw new Error(`${s} page parsed ${res.chars} chars of ${name}, expected exactly ${p.bytes}`);
-          throughput[name]![s].push(res.ms);
-          log(`  ${name} via ${s}: ${mib(p.bytes, res.ms)} MiB/s (${Math.round(res.ms)} ms)`);
-          await tp.page.evaluate('window.__benchTerm.clear()');
-        }
-      }
-    }
-    const throughputResults = (t: Record<string, Record<ServerName, number[]>>): Record<string, unknown> =>
-      Object.fromEntries(
-        Object.entries(t).map(([name, byServer]) => [name, Object.fromEntries(SERVERS.map((s) => [s, { runsMs: byServer[s].map((x) => round(x, 0)), MiBps: mib(payloads[name as 'base64'].bytes, median(byServer[s])) }]))]),
-      );
-    results.throughputPlaywright = throughputResults(throughput);
-
+    results.throughputPlaywright = await alternatingStreams(cfg.streamRuns, payloads, async (s, file) => {
+      const tp = pages.get(s)!;
+      await enforceSize(tp.page);
+      const res = await streamFile(tp.page, file, 240_000);
+      await tp.page.evaluate('window.__benchTerm.clear()');
+      return res;
+    });
 
     log(`noisy neighbours: ${cfg.flooders} flooding terminals, probe ${cfg.noisyRuns} × ${cfg.noisyPerRun} keys`);
     const noisy: Record<ServerName, number[]> = { kindlab: [], wetty: [] };
@@ -347,7 +361,6 @@ async function main(): Promise<number> {
     // lab, so a page left open would be a second viewer of the same terminal,
     // parsing every byte under DevTools and holding back its flow control.
     log(`throughput over bare CDP: ${cfg.streamRuns} run(s) per payload, alternating`);
-    const rawThroughput: Record<string, Record<ServerName, number[]>> = { base64: { kindlab: [], wetty: [] }, escapes: { kindlab: [], wetty: [] } };
     const rawPages = new Map<ServerName, RawTermPage>();
     try {
       for (const s of SERVERS) {
@@ -355,20 +368,10 @@ async function main(): Promise<number> {
         rawPages.set(s, raw);
         await rawWarmUp(raw);
       }
-      for (let r = 0; r < cfg.streamRuns; r++) {
-        for (const [k, [name, p]] of Object.entries(payloads).entries()) {
-          for (const s of (r + k) % 2 === 0 ? SERVERS : [...SERVERS].reverse()) {
-            const res = await rawStreamFile(rawPages.get(s)!, p.file, 240_000);
-            if (res.chars !== p.bytes) throw new Error(`${s} page (bare CDP) parsed ${res.chars} chars of ${name}, expected exactly ${p.bytes}`);
-            rawThroughput[name]![s].push(res.ms);
-            log(`  ${name} via ${s}: ${mib(p.bytes, res.ms)} MiB/s (${Math.round(res.ms)} ms)`);
-          }
-        }
-      }
+      results.throughput = await alternatingStreams(cfg.streamRuns, payloads, (s, file) => rawStreamFile(rawPages.get(s)!, file, 240_000));
     } finally {
       for (const raw of rawPages.values()) await raw.close().catch(() => undefined);
     }
-    results.throughput = throughputResults(rawThroughput);
 
     log('kindlab: first live terminal, check runner overhead');
     const kindlab = servers.get('kindlab')!;
