@@ -83,14 +83,19 @@ export async function openServerPage(browser: Browser, server: RunningServer): P
   return { page, context, close: () => context.close() };
 }
 
-/** A page with nothing but xterm.js, fed from memory. */
+/** The ceiling page: nothing but xterm.js (`bareScript` defines BareTerminal) and the harness, at the bench's size. */
+export function barePageHtml(bareScript: string, options: Record<string, unknown> = {}): string {
+  const css = readFileSync(join(REPO, 'node_modules', '@xterm', 'xterm', 'css', 'xterm.css'), 'utf8');
+  return `<!doctype html><html><head><style>${css} body{margin:0;background:#1e1e1e}</style></head><body><div id="t"></div>
+<script>${bareScript}</script><script>${HARNESS_FOR_INIT}</script>
+<script>const term = new BareTerminal({ ...${JSON.stringify(options)}, cols: ${COLS}, rows: ${ROWS}, scrollback: ${SCROLLBACK}, fontSize: 14 }); term.open(document.getElementById('t')); window.__benchTerm = term; window.__bench.install(term);</script></body></html>`;
+}
+
+/** A page with nothing but xterm.js, fed from memory; `files` are served beside it by name. */
 export async function openBarePage(browser: Browser, bareScript: string, files: Record<string, string>, options: Record<string, unknown> = {}): Promise<TermPage> {
   const context = await browser.newContext({ viewport: VIEWPORT, bypassCSP: true });
   const page = await context.newPage();
-  const css = readFileSync(join(REPO, 'node_modules', '@xterm', 'xterm', 'css', 'xterm.css'), 'utf8');
-  const html = `<!doctype html><html><head><style>${css} body{margin:0;background:#1e1e1e}</style></head><body><div id="t"></div>
-<script>${bareScript}</script><script>${HARNESS_FOR_INIT}</script>
-<script>const term = new BareTerminal({ ...${JSON.stringify(options)}, cols: ${COLS}, rows: ${ROWS}, scrollback: ${SCROLLBACK}, fontSize: 14 }); term.open(document.getElementById('t')); window.__benchTerm = term; window.__bench.install(term);</script></body></html>`;
+  const html = barePageHtml(bareScript, options);
   await page.route('http://bench.invalid/**', async (route) => {
     const name = new URL(route.request().url()).pathname.slice(1);
     if (name === '') await route.fulfill({ body: html, contentType: 'text/html' });

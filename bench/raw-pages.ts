@@ -11,13 +11,12 @@
  * for the ceiling page fed from memory. Here only Page, Runtime, Emulation
  * and Input are enabled, so throughput is what a learner's browser does.
  */
-import { createReadStream, readFileSync, statSync } from 'node:fs';
+import { createReadStream, statSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { join } from 'node:path';
 import { openRawPage, type Cdp } from './cdp.js';
-import { COLS, HARNESS_FOR_INIT, ROWS, SCROLLBACK, type StreamResult, VIEWPORT, WETTY_OPTIONS } from './pages.js';
-import { REPO, type RunningServer } from './servers.js';
+import { barePageHtml, COLS, HARNESS_FOR_INIT, ROWS, SCROLLBACK, type StreamResult, VIEWPORT, WETTY_OPTIONS } from './pages.js';
+import type { RunningServer } from './servers.js';
 
 export interface RawTermPage {
   readonly cdp: Cdp;
@@ -73,10 +72,7 @@ export async function openRawServerPage(server: RunningServer, options: RawPageO
 
 /** The bare xterm.js page, served from loopback with the payload files, in its own Chromium. */
 export async function openRawBarePage(bareScript: string, files: Record<string, string>): Promise<RawTermPage> {
-  const css = readFileSync(join(REPO, 'node_modules', '@xterm', 'xterm', 'css', 'xterm.css'), 'utf8');
-  const html = `<!doctype html><html><head><style>${css} body{margin:0;background:#1e1e1e}</style></head><body><div id="t"></div>
-<script>${bareScript}</script>
-<script>const term = new BareTerminal({ cols: ${COLS}, rows: ${ROWS}, scrollback: ${SCROLLBACK}, fontSize: 14 }); term.open(document.getElementById('t')); window.__benchTerm = term; window.__bench.install(term);</script></body></html>`;
+  const html = barePageHtml(bareScript);
   const http: Server = createServer((req, res) => {
     const name = (req.url ?? '/').slice(1);
     const file = files[name];
@@ -110,14 +106,11 @@ export async function openRawBarePage(bareScript: string, files: Record<string, 
   }
 }
 
-/** The ceiling: the page fetches `name` and feeds it to xterm.js from memory, as pages.ts's bare page does. */
+/** The ceiling: the page fetches `name` and feeds it to xterm.js from memory, as in pages.ts's bare page. */
 export async function rawFeed(p: RawTermPage, name: string, bytes: number): Promise<StreamResult> {
-  await p.cdp.eval(`fetch('/${name}').then((r) => r.text()).then((t) => { window.__payload = t; return t.length; })`);
-  await p.cdp.until(`window.__payload && window.__payload.length === ${bytes}`, 30_000);
-  await p.cdp.eval('window.__benchTerm.reset(); true');
-  const r = await p.cdp.eval<StreamResult>('window.__bench.feed(window.__payload, 65536, 1048576)');
-  await p.cdp.eval('window.__payload = undefined; true');
-  return r;
+  const length = await p.cdp.eval<number>(`window.__bench.load('/${name}')`);
+  if (length !== bytes) throw new Error(`the bare page loaded ${length} chars of ${name}, expected ${bytes}`);
+  return p.cdp.eval<StreamResult>('window.__bench.feedLoaded()');
 }
 
 /**

@@ -267,7 +267,7 @@ async function main(): Promise<number> {
     // Ceilings: the PTY alone and xterm.js alone, on the same payloads.
     log('ceilings');
     const payloads = { base64: { file: b64, bytes: cfg.base64Bytes }, escapes: { file: esc, bytes: escBytes } };
-    const ceilings: Record<string, { ptyMiBps: number; xtermMiBps: number; xtermPlaywrightMiBps: number }> = {};
+    const playwrightCeilings: Record<string, { ptyMiBps: number; xtermPlaywrightMiBps: number }> = {};
     const barePage = await openBarePage(browser, bare, { base64: b64, escapes: esc });
     for (const [name, p] of Object.entries(payloads)) {
       const pty: number[] = [];
@@ -276,18 +276,18 @@ async function main(): Promise<number> {
         const r = await ptyCeiling(p.file, p.bytes);
         if (r.chars !== p.bytes) throw new Error(`PTY ceiling read ${r.chars} chars of ${name}, expected ${p.bytes}`);
         pty.push(r.ms);
-        await barePage.page.evaluate(`fetch('/${name}').then((r) => r.text()).then((t) => { window.__payload = t; })`);
-        await barePage.page.waitForFunction(`window.__payload && window.__payload.length === ${p.bytes}`);
-        await barePage.page.evaluate('window.__benchTerm.reset()');
-        const x = (await barePage.page.evaluate('window.__bench.feed(window.__payload, 65536, 1048576)')) as { ms: number; chars: number };
+        const loaded = (await barePage.page.evaluate(`window.__bench.load('/${name}')`)) as number;
+        if (loaded !== p.bytes) throw new Error(`the bare page loaded ${loaded} chars of ${name}, expected ${p.bytes}`);
+        const x = (await barePage.page.evaluate('window.__bench.feedLoaded()')) as StreamResult;
         if (x.chars !== p.bytes) throw new Error(`xterm ceiling parsed ${x.chars} of ${p.bytes}`);
         xt.push(x.ms);
       }
-      ceilings[name] = { ptyMiBps: mib(p.bytes, median(pty)), xtermPlaywrightMiBps: mib(p.bytes, median(xt)), xtermMiBps: NaN };
-      log(`  ${name}: PTY ${ceilings[name]!.ptyMiBps} MiB/s, xterm.js ${ceilings[name]!.xtermPlaywrightMiBps} MiB/s (Playwright)`);
+      playwrightCeilings[name] = { ptyMiBps: mib(p.bytes, median(pty)), xtermPlaywrightMiBps: mib(p.bytes, median(xt)) };
+      log(`  ${name}: PTY ${playwrightCeilings[name]!.ptyMiBps} MiB/s, xterm.js ${playwrightCeilings[name]!.xtermPlaywrightMiBps} MiB/s (Playwright)`);
     }
     await barePage.close();
     // The same bare page over bare CDP (bench/raw-pages.ts): the ceiling for the throughput rows measured that way.
+    const ceilings: Record<string, { ptyMiBps: number; xtermPlaywrightMiBps: number; xtermMiBps: number }> = {};
     const rawBare = await openRawBarePage(bare, { base64: b64, escapes: esc });
     try {
       await rawFeed(rawBare, 'escapes', escBytes); // untimed: warms the fresh Chromium's JavaScript, as rawWarmUp does for the server pages
@@ -298,7 +298,7 @@ async function main(): Promise<number> {
           if (x.chars !== p.bytes) throw new Error(`xterm ceiling (bare CDP) parsed ${x.chars} of ${p.bytes}`);
           xt.push(x.ms);
         }
-        ceilings[name]!.xtermMiBps = mib(p.bytes, median(xt));
+        ceilings[name] = { ...playwrightCeilings[name]!, xtermMiBps: mib(p.bytes, median(xt)) };
         log(`  ${name}: xterm.js ${ceilings[name]!.xtermMiBps} MiB/s (bare CDP)`);
       }
     } finally {

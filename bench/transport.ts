@@ -25,6 +25,7 @@ import { WebSocketServer } from 'ws';
 import { openRawPage } from './cdp.js';
 import { COLS, ROWS, SCROLLBACK } from './pages.js';
 import { REPO } from './servers.js';
+import { median } from './stats.js';
 
 /** Frame size in KiB (third argument; kindlab sends up to 256 KiB). */
 const FRAME = Number(process.argv[4] ?? 256) * 1024;
@@ -145,7 +146,6 @@ window.runStream = (mode) => new Promise((done, fail) => {
     wss.close();
     http.close();
   }
-  const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
   const ceiling = (mib * 1000) / median(results.memory);
   for (const mode of MODES) {
     const rate = (mib * 1000) / median(results[mode]);
