@@ -6,6 +6,9 @@
  * malformed-message probes.
  */
 import { io, type Socket } from 'socket.io-client';
+import { socketParser } from '../common/socket-parser.js';
+import type { OutputFrame } from '../common/protocol.js';
+import { byteLength, outputText } from '../common/terminal-data.js';
 import type { ServerName } from './servers.js';
 
 /** Output kept per client for matching; older text is dropped. */
@@ -75,11 +78,11 @@ class KindlabClient extends BaseClient {
     private readonly terminal: string,
   ) {
     super(socket);
-    socket.on('term:output', (f: { terminal: string; data: string }) => {
+    socket.on('term:output', (f: OutputFrame) => {
       if (f.terminal !== this.terminal) return;
-      this.got(f.data);
+      this.got(outputText(f.data));
       // A fast consumer: acknowledge on receipt (the page acknowledges once parsed).
-      socket.emit('term:ack', { terminal: this.terminal, bytes: Buffer.byteLength(f.data, 'utf8') });
+      socket.emit('term:ack', { terminal: this.terminal, bytes: byteLength(f.data) });
     });
   }
 
@@ -119,14 +122,14 @@ function ackOf<T>(socket: Socket, event: string, payload: unknown, ms: number): 
 }
 
 /** Connect, with the client's listeners bound first so no early frame is missed. */
-function connect<C>(url: string, path: string, bind: (s: Socket) => C): Promise<C> {
+function connect<C>(url: string, parser: object | undefined, bind: (s: Socket) => C): Promise<C> {
   return new Promise((done, fail) => {
-    const socket = io(url, { path, transports: ['websocket'], forceNew: true, reconnection: false, autoConnect: false });
+    const socket = io(url, { transports: ['websocket'], forceNew: true, reconnection: false, autoConnect: false, ...(parser ? { parser } : {}) });
     const client = bind(socket);
     socket.connect();
     const timer = setTimeout(() => {
       socket.disconnect();
-      fail(new Error(`no socket.io connection to ${url}${path}`));
+      fail(new Error(`no socket.io connection to ${url}`));
     }, 10_000);
     socket.once('connect', () => {
       clearTimeout(timer);
@@ -166,14 +169,15 @@ export interface OpenOptions {
 export async function openTerminal(o: OpenOptions): Promise<TermClient> {
   if (o.server === 'kindlab') {
     const terminal = o.terminal ?? 'shell';
-    const c = await connect(o.url, '/socket.io', (s) => new KindlabClient(s, terminal));
+    // kindlab's server needs its own parser (large output is one binary message); WeTTY's the stock one.
+    const c = await connect(o.url, socketParser, (s) => new KindlabClient(s, terminal));
     const socket = c.io;
     await ackOf(socket, 'session:join', { sessionId: o.sessionId }, 10_000);
     await ackOf(socket, 'term:attach', { terminal, fromSeq: 0, cols: 120, rows: 40 }, 10_000);
     if (!(await c.waitFor(/[#$] $/, 10_000))) throw new Error(`kindlab terminal ${terminal} showed no prompt`);
     return c;
   }
-  const c = await connect(o.url, '/socket.io', (s) => new WettyClient(s));
+  const c = await connect(o.url, undefined, (s) => new WettyClient(s));
   if (!(await c.waitFor(/[#$] $/, 10_000))) throw new Error(`WeTTY terminal showed no prompt (connected: ${c.connected}, received ${c.received} chars)`);
   return c;
 }

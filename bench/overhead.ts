@@ -15,6 +15,7 @@ import { LocalEnvironment } from '../cluster/local/local-environment.js';
 import { runCheck } from '../server/checks/runner.js';
 import { createBuiltinRegistry } from '../server/checks/registry.js';
 import { io } from 'socket.io-client';
+import { socketParser } from '../common/socket-parser.js';
 import { firstPromptAt, openHarnessPage } from './pages.js';
 import { WORK, type RunningServer } from './servers.js';
 import { kindlabSession } from './clients.js';
@@ -121,7 +122,7 @@ export async function dockerOverhead(samples: number): Promise<OverheadResult | 
 /** `check:run` over socket.io to the kindlab server process vs `bash -c true` here. */
 export async function socketCheckOverhead(server: RunningServer, samples: number): Promise<OverheadResult> {
   const sessionId = await kindlabSession(server.url, 'bench');
-  const socket = io(server.url, { transports: ['websocket'], forceNew: true, reconnection: false });
+  const socket = io(server.url, { transports: ['websocket'], forceNew: true, reconnection: false, parser: socketParser });
   await new Promise<void>((done) => socket.once('connect', () => done()));
   const ask = <T>(event: string, payload: unknown): Promise<T> =>
     new Promise((done, fail) =>

@@ -1,4 +1,4 @@
-/* global window, performance, fetch */
+/* global window, performance, fetch, TextDecoder */
 // Installed into every page the bench drives (kindlab, WeTTY, bare xterm.js) and
 // bound to that page's xterm.js Terminal with `__bench.install(term)`. It
 // times from the keydown event (capture phase, before xterm sees it) to the
@@ -97,9 +97,12 @@
     let tail = '';
     let offset = 0;
     let beginAt = -1;
+    const utf8 = new TextDecoder();
     B.streamDone = new Promise((resolve) => {
       stream = {
-        chunk: (data) => {
+        // kindlab's page writes large frames as bytes (whole characters each), WeTTY's as text.
+        chunk: (written) => {
+          const data = typeof written === 'string' ? written : utf8.decode(written);
           const s = tail + data;
           const base = offset - tail.length;
           if (beginAt < 0) {
@@ -123,11 +126,12 @@
 
   // The ceiling, in two steps so only the feeding is timed: fetch a payload
   // served beside the page (resolves with its length), then feed it to a reset
-  // terminal in 64 KiB writes with at most 1 MiB queued.
+  // terminal in 64 KiB writes with at most 1 MiB queued. xterm.js parses
+  // strings and UTF-8 bytes (Uint8Array); `form` says which it is given.
   let payload = '';
-  B.load = (url) =>
+  B.load = (url, form = 'text') =>
     fetch(url)
-      .then((r) => r.text())
+      .then((r) => (form === 'bytes' ? r.arrayBuffer().then((b) => new Uint8Array(b)) : r.text()))
       .then((t) => {
         payload = t;
         return t.length;
@@ -147,7 +151,7 @@
       let done = 0;
       const pump = () => {
         while (next < data.length && queued < inFlight) {
-          const part = data.slice(next, next + chunk);
+          const part = typeof data === 'string' ? data.slice(next, next + chunk) : data.subarray(next, next + chunk);
           next += part.length;
           queued += part.length;
           term.write(part, () => {

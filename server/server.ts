@@ -12,6 +12,7 @@ import type { CatalogueEntry, Lab } from '../common/lab.js';
 import type { StepState } from '../common/check.js';
 import type { Diagnosis, ProgressEvent } from '../common/environment.js';
 import type { ClientToServerEvents, ServerToClientEvents, SessionSnapshot } from '../common/protocol.js';
+import { socketParser } from '../common/socket-parser.js';
 import { HostGuard } from './http/host-guard.js';
 import { securityHeaders } from './http/security-headers.js';
 import { apiRouter } from './http/api-router.js';
@@ -117,6 +118,8 @@ export function createApp<S extends ServerSession>(deps: AppDeps<S>): App {
   const httpServer = createServer(app);
   const io: AppIo = new IoServer(httpServer, {
     serveClient: false,
+    // Large output frames travel as one binary message each; every client uses the same parser.
+    parser: socketParser,
     // Terminal input is capped by MAX_INPUT_BYTES; leave headroom for the envelope.
     maxHttpBufferSize: 256 * 1024,
     allowRequest: (req, callback) => {

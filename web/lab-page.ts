@@ -4,7 +4,8 @@
  * until the environment is ready. Progress comes from the server, so a reload
  * shows exactly what the learner had.
  */
-import { io, type Socket } from 'socket.io-client';
+import type { Socket } from 'socket.io-client';
+import { openSocket } from './socket.js';
 import type { CheckResult, StepState, StepStatus } from '../common/check.js';
 import type { ClientToServerEvents, ServerToClientEvents, SessionSnapshot, TerminalInfo } from '../common/protocol.js';
 import type { Diagnosis, EnvironmentState, ProvisionResult } from '../common/environment.js';
@@ -137,7 +138,7 @@ class LabPage {
     document.addEventListener('keydown', (e) => this.onKeydown(e), true);
     this.observeWatchSteps();
 
-    this.socket = io({ transports: ['websocket'] });
+    this.socket = openSocket();
     this.socket.on('connect', () => this.join());
     this.socket.on('disconnect', () => this.say('Connection to kindlab lost — reconnecting…'));
     this.socket.on('connect_error', () => this.say('Cannot reach kindlab — is `kindlab serve` still running? Retrying…'));

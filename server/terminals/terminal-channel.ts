@@ -14,6 +14,7 @@ import {
   type ClientToServerEvents,
   type ServerToClientEvents,
 } from '../../common/protocol.js';
+import { toWire } from '../../common/terminal-data.js';
 import type { TerminalAttachment, TerminalSize } from './durable-terminal.js';
 import type { TerminalHub } from './terminal-hub.js';
 
@@ -93,7 +94,7 @@ export function bindTerminalEvents(socket: KindlabSocket, hub: TerminalHub): () 
         {
           output: (frame) => {
             if (replayEnd < 0) queued.push(frame);
-            else socket.emit('term:output', { terminal: req.terminal, seq: frame.seq, data: frame.data });
+            else socket.emit('term:output', { terminal: req.terminal, seq: frame.seq, data: toWire(frame.data) });
           },
         },
         req.fromSeq,
@@ -110,7 +111,7 @@ export function bindTerminalEvents(socket: KindlabSocket, hub: TerminalHub): () 
     attachments.set(req.terminal, attachment);
     replayEnd = attachment.replayEnd;
     reply?.({ ok: true, value: { seq: replayEnd } });
-    for (const frame of queued) socket.emit('term:output', { terminal: req.terminal, seq: frame.seq, data: frame.data });
+    for (const frame of queued) socket.emit('term:output', { terminal: req.terminal, seq: frame.seq, data: toWire(frame.data) });
   });
 
   const attached = (event: string, name: string): TerminalAttachment | undefined => {

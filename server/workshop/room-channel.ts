@@ -8,6 +8,7 @@
 import type { Server, Socket } from 'socket.io';
 import { z } from 'zod';
 import { ROOM_UPDATE_INTERVAL_MS, type ClientToServerEvents, type ServerToClientEvents } from '../../common/protocol.js';
+import { toWire } from '../../common/terminal-data.js';
 import type { SessionManager } from '../sessions/session-manager.js';
 import type { TerminalAttachment } from '../terminals/durable-terminal.js';
 import { identify } from './workshop-routes.js';
@@ -109,7 +110,7 @@ export function attachRoomChannel(io: Io, workshop: Workshop, sessions: SessionM
         const queued: { seq: number; data: string }[] = [];
         // Acked at once: a slow instructor never pauses the learner's shell.
         const forward = (f: { seq: number; data: string }) => {
-          socket.emit('shadow:output', { sessionId, terminal: name, seq: f.seq, data: f.data });
+          socket.emit('shadow:output', { sessionId, terminal: name, seq: f.seq, data: toWire(f.data) });
           attached.ack(Buffer.byteLength(f.data, 'utf8'));
         };
         // No size: a shadow never resizes the learner's terminal.

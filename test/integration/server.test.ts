@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { io as connect, type Socket as ClientSocket } from 'socket.io-client';
 import type { ClientToServerEvents, ServerToClientEvents, SessionSnapshot } from '../../common/protocol.js';
+import { socketParser } from '../../common/socket-parser.js';
 import type { StepState } from '../../common/check.js';
 import type { App } from '../../server/server.js';
 import type { SessionManager } from '../../server/sessions/session-manager.js';
@@ -120,7 +121,7 @@ describe('server (integration)', function () {
   });
 
   function client(extra: { extraHeaders?: Record<string, string> } = {}): Client {
-    const c: Client = connect(url, { transports: ['websocket'], reconnection: false, forceNew: true, ...extra });
+    const c: Client = connect(url, { transports: ['websocket'], parser: socketParser, reconnection: false, forceNew: true, ...extra });
     clients.push(c);
     return c;
   }

@@ -4,6 +4,8 @@ import type { AddressInfo } from 'node:net';
 import { Server } from 'socket.io';
 import { io as connect, type Socket as ClientSocket } from 'socket.io-client';
 import { MAX_INPUT_BYTES, type ClientToServerEvents, type ServerToClientEvents } from '../../common/protocol.js';
+import { socketParser } from '../../common/socket-parser.js';
+import { byteLength, outputText } from '../../common/terminal-data.js';
 import { bindTerminalEvents } from '../../server/terminals/terminal-channel.js';
 import { TerminalHub } from '../../server/terminals/terminal-hub.js';
 import { alive, ShellFactory, waitFor } from './terminals-support.js';
@@ -29,7 +31,7 @@ describe('terminal channel over a real socket.io server (127.0.0.1)', function (
       graceMs: 60_000,
     });
     http = createServer();
-    io = new Server(http);
+    io = new Server(http, { parser: socketParser });
     io.on('connection', (socket) => {
       const unbind = bindTerminalEvents(socket, hub);
       socket.on('disconnect', unbind);
@@ -46,21 +48,25 @@ describe('terminal channel over a real socket.io server (127.0.0.1)', function (
     await shells.teardown();
   });
 
-  async function client(): Promise<Client & { out: () => string; errors: { event: string; message: string }[] }> {
-    const c = connect(url, { transports: ['websocket'], forceNew: true, reconnection: false }) as Client;
+  async function client(): Promise<Client & { out: () => string; errors: { event: string; message: string }[]; frames: { text: number; bytes: number; byteCount: number } }> {
+    const c = connect(url, { transports: ['websocket'], parser: socketParser, forceNew: true, reconnection: false }) as Client;
     clients.push(c);
     let text = '';
     const errors: { event: string; message: string }[] = [];
+    const frames = { text: 0, bytes: 0, byteCount: 0 };
     c.on('term:output', (f) => {
-      text += f.data;
-      c.emit('term:ack', { terminal: f.terminal, bytes: Buffer.byteLength(f.data) });
+      if (typeof f.data === 'string') frames.text++;
+      else frames.bytes++;
+      frames.byteCount += byteLength(f.data);
+      text += outputText(f.data);
+      c.emit('term:ack', { terminal: f.terminal, bytes: byteLength(f.data) });
     });
     c.on('client:error', (e) => errors.push(e));
     await new Promise<void>((resolve, reject) => {
       c.once('connect', resolve);
       c.once('connect_error', reject);
     });
-    return Object.assign(c, { out: () => text, errors });
+    return Object.assign(c, { out: () => text, errors, frames });
   }
 
   const attach = (c: Client, req: { terminal: string; fromSeq: number; cols: number; rows: number }) =>
@@ -92,6 +98,26 @@ describe('terminal channel over a real socket.io server (127.0.0.1)', function (
     assert.ok(alive(pid));
     assert.deepEqual(c.errors, []);
     assert.deepEqual(d.errors, []);
+  });
+
+  it('sends a flood as bytes and an echo as text, every byte counted once, multi-byte characters whole', async () => {
+    const c = await client();
+    assert.ok((await attach(c, { terminal: 'shell', fromSeq: 0, cols: 80, rows: 24 })).ok);
+    await waitFor(() => /[#$] $/.test(c.out()), 5000, 'the prompt');
+    const before = { ...c.frames };
+    // ~1.3 MB of 1-, 2-, 3- and 4-byte characters (the command line itself is ASCII), past the high watermark.
+    c.emit('term:input', { terminal: 'shell', data: "for i in $(seq 1 50000); do printf 'line %05d caf\\303\\251 \\342\\206\\222 \\360\\237\\230\\200\\n' $i; done; echo \"flood-$((6*7))\"\r" });
+    await waitFor(() => /flood-42\r\n[^]*[#$] $/.test(c.out()), 20_000, 'the end of the flood and the prompt');
+    assert.ok(c.frames.bytes - before.bytes > 0, 'the flood arrived in binary frames');
+    assert.match(c.out(), /^line 50000 café → 😀\r$/mu, 'characters across frames arrive whole');
+    assert.equal(c.out().match(/line \d{5} café → 😀\r\n/gu)?.length, 50000, 'every line once');
+    assert.equal(c.frames.byteCount, hub.get('shell')!.seq, 'bytes received = bytes the shell wrote');
+    assert.equal(Buffer.byteLength(c.out()), hub.get('shell')!.seq, 'and they decode to as many bytes of text');
+    const textFrames = c.frames.text;
+    c.emit('term:input', { terminal: 'shell', data: 'x' });
+    await waitFor(() => c.out().endsWith('x'), 5000, 'the echo');
+    assert.equal(c.frames.text, textFrames + 1, 'an echo is a text frame');
+    assert.deepEqual(c.errors, []);
   });
 
   it('refuses bad payloads with client:error in plain words and never reaches the PTY', async () => {

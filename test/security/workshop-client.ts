@@ -3,7 +3,9 @@
  * (fetch) with the cookie the server set, and real socket.io clients carrying it.
  */
 import { io as connect, type Socket } from 'socket.io-client';
-import type { ClientToServerEvents, ServerToClientEvents } from '../../common/protocol.js';
+import type { ClientToServerEvents, OutputFrame, ServerToClientEvents } from '../../common/protocol.js';
+import { socketParser } from '../../common/socket-parser.js';
+import { outputText } from '../../common/terminal-data.js';
 
 export type Client = Socket<ServerToClientEvents, ClientToServerEvents>;
 
@@ -46,7 +48,7 @@ export class Visitor {
   }
 
   async socket(): Promise<Client> {
-    const s: Client = connect(this.base, { transports: ['websocket'], forceNew: true, reconnection: false, extraHeaders: this.cookie ? { cookie: this.cookie } : {} });
+    const s: Client = connect(this.base, { transports: ['websocket'], parser: socketParser, forceNew: true, reconnection: false, extraHeaders: this.cookie ? { cookie: this.cookie } : {} });
     this.sockets.push(s);
     await new Promise<void>((resolve, reject) => {
       s.once('connect', () => resolve());
@@ -92,9 +94,9 @@ export function waitForEvent<T>(socket: Client, event: string, match: (v: T) => 
 /** Collect a terminal's output (term:output or shadow:output) as text. */
 export function collectOutput(socket: Client, event: 'term:output' | 'shadow:output', terminal: string): { text(): string } {
   let text = '';
-  const on = socket.on.bind(socket) as unknown as (e: string, l: (f: { terminal: string; data: string }) => void) => void;
+  const on = socket.on.bind(socket) as unknown as (e: string, l: (f: OutputFrame) => void) => void;
   on(event, (f) => {
-    if (f.terminal === terminal) text += f.data;
+    if (f.terminal === terminal) text += outputText(f.data);
   });
   return { text: () => text };
 }

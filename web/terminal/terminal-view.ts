@@ -24,7 +24,7 @@ import {
   type TerminalInfo,
   type TerminalStatus,
 } from '../../common/protocol.js';
-import { utf8Length, utf8Skip } from './utf8-length.js';
+import { byteLength, utf8Skip } from '../../common/terminal-data.js';
 import { FramePacer } from './frame-pacer.js';
 
 export type KindlabClientSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
@@ -249,7 +249,7 @@ export class TerminalView {
   private output(f: OutputFrame): void {
     let data = f.data;
     let seq = f.seq;
-    const bytes = utf8Length(data);
+    const bytes = byteLength(data);
     if (seq + bytes <= this.received) return; // already have all of it (a frame from an earlier attach)
     if (seq < this.received) {
       data = utf8Skip(data, this.received - seq);

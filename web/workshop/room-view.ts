@@ -6,7 +6,7 @@
  * redraw of the table is cheap enough and keeps the view simple. Times on a
  * step tick locally once a second between updates.
  */
-import { io } from 'socket.io-client';
+import { openSocket } from '../socket.js';
 import type { RoomSnapshot } from '../../common/protocol.js';
 import { topbar } from '../catalogue-page.js';
 import { fill, h } from '../dom.js';
@@ -52,7 +52,7 @@ export class RoomView {
   ) {
     this.snapshot = first;
     this.labId = first.labs[0]?.id ?? '';
-    this.socket = io({ transports: ['websocket'] });
+    this.socket = openSocket();
     this.shadow = new ShadowPanel(this.socket);
     this.shadow.onClose(() => this.renderGrid());
 

@@ -3,7 +3,7 @@
  * the instructor ends the event, a plain "the workshop has ended" state over
  * the page. Outside workshop mode it does nothing.
  */
-import { io } from 'socket.io-client';
+import { openSocket } from '../socket.js';
 import { fill, h } from '../dom.js';
 import type { RoomSocket } from './shadow-socket.js';
 import { workshopApi, type Me } from './workshop-api.js';
@@ -25,7 +25,7 @@ export async function showWorkshopIdentity(root: HTMLElement): Promise<void> {
 
   if (me.ended) return showEnded(root, ENDED_MESSAGE);
   // Its own socket: the page's socket belongs to the page; this one only listens.
-  const socket: RoomSocket = io({ transports: ['websocket'] });
+  const socket: RoomSocket = openSocket();
   socket.on('workshop:ended', (info) => {
     showEnded(root, info.message || ENDED_MESSAGE);
     socket.close();
