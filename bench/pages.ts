@@ -120,6 +120,10 @@ export async function echoSample(page: Page, ch: string): Promise<number> {
   return page.evaluate('window.__bench.echoDone') as Promise<number>;
 }
 
+/** What the ceiling page hands xterm.js: strings, or UTF-8 bytes (Uint8Array), which it parses faster. */
+export type XtermInput = 'text' | 'bytes';
+export const XTERM_INPUTS: readonly XtermInput[] = ['text', 'bytes'];
+
 export interface StreamResult {
   readonly ms: number;
   readonly chars: number;

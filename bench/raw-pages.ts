@@ -15,7 +15,7 @@ import { createReadStream, statSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { openRawPage, type Cdp } from './cdp.js';
-import { barePageHtml, COLS, HARNESS_FOR_INIT, ROWS, SCROLLBACK, type StreamResult, VIEWPORT, WETTY_OPTIONS } from './pages.js';
+import { barePageHtml, COLS, HARNESS_FOR_INIT, ROWS, SCROLLBACK, type StreamResult, VIEWPORT, type XtermInput, WETTY_OPTIONS } from './pages.js';
 import type { RunningServer } from './servers.js';
 
 export interface RawTermPage {
@@ -106,9 +106,9 @@ export async function openRawBarePage(bareScript: string, files: Record<string, 
   }
 }
 
-/** The ceiling: the page fetches `name` and feeds it to xterm.js from memory, as in pages.ts's bare page. */
-export async function rawFeed(p: RawTermPage, name: string, bytes: number): Promise<StreamResult> {
-  const length = await p.cdp.eval<number>(`window.__bench.load('/${name}')`);
+/** The ceiling: the page fetches `name` and feeds it to xterm.js from memory, as text or as bytes, as in pages.ts's bare page. */
+export async function rawFeed(p: RawTermPage, name: string, bytes: number, form: XtermInput = 'text'): Promise<StreamResult> {
+  const length = await p.cdp.eval<number>(`window.__bench.load('/${name}', '${form}')`);
   if (length !== bytes) throw new Error(`the bare page loaded ${length} chars of ${name}, expected ${bytes}`);
   return p.cdp.eval<StreamResult>('window.__bench.feedLoaded()');
 }

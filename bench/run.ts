@@ -15,7 +15,7 @@ import { kindlabSession, openTerminal, type TermClient } from './clients.js';
 import { MALFORMED_CASES, malformedCase, type MalformedOutcome } from './malformed.js';
 import { dockerOverhead, firstLiveTerminal, localOverhead, socketCheckOverhead } from './overhead.js';
 import { workshopSeat, type SeatResult } from './workshop-seat.js';
-import { clearLine, COLS, echoSample, enforceSize, launchBrowser, openBarePage, openServerPage, ROWS, streamFile, type StreamResult, type TermPage } from './pages.js';
+import { clearLine, COLS, echoSample, enforceSize, launchBrowser, openBarePage, openServerPage, ROWS, streamFile, type StreamResult, type TermPage, XTERM_INPUTS, type XtermInput } from './pages.js';
 import { treeMemory, type TreeMemory } from './proc-tree.js';
 import { openRawBarePage, openRawServerPage, rawFeed, rawStreamFile, rawWarmUp, type RawTermPage } from './raw-pages.js';
 import { buildBareXterm, buildKindlabWeb, REPO, startServer, WORK, type RunningServer, type ServerName } from './servers.js';
@@ -267,39 +267,49 @@ async function main(): Promise<number> {
     // Ceilings: the PTY alone and xterm.js alone, on the same payloads.
     log('ceilings');
     const payloads = { base64: { file: b64, bytes: cfg.base64Bytes }, escapes: { file: esc, bytes: escBytes } };
-    const playwrightCeilings: Record<string, { ptyMiBps: number; xtermPlaywrightMiBps: number }> = {};
+    // xterm.js is fed from memory as text and as bytes, alternating; the
+    // ceiling is the faster of the two (kindlab's page gets large output as
+    // bytes, WeTTY's as text; both are judged against xterm.js's best).
+    const playwrightCeilings: Record<string, { ptyMiBps: number; xtermPlaywright: Record<XtermInput, number>; xtermPlaywrightMiBps: number }> = {};
     const barePage = await openBarePage(browser, bare, { base64: b64, escapes: esc });
     for (const [name, p] of Object.entries(payloads)) {
       const pty: number[] = [];
-      const xt: number[] = [];
+      const xt: Record<XtermInput, number[]> = { text: [], bytes: [] };
       for (let i = 0; i < cfg.ceilingRuns; i++) {
         const r = await ptyCeiling(p.file, p.bytes);
         if (r.chars !== p.bytes) throw new Error(`PTY ceiling read ${r.chars} chars of ${name}, expected ${p.bytes}`);
         pty.push(r.ms);
-        const loaded = (await barePage.page.evaluate(`window.__bench.load('/${name}')`)) as number;
-        if (loaded !== p.bytes) throw new Error(`the bare page loaded ${loaded} chars of ${name}, expected ${p.bytes}`);
-        const x = (await barePage.page.evaluate('window.__bench.feedLoaded()')) as StreamResult;
-        if (x.chars !== p.bytes) throw new Error(`xterm ceiling parsed ${x.chars} of ${p.bytes}`);
-        xt.push(x.ms);
+        for (const form of i % 2 ? [...XTERM_INPUTS].reverse() : XTERM_INPUTS) {
+          const loaded = (await barePage.page.evaluate(`window.__bench.load('/${name}', '${form}')`)) as number;
+          if (loaded !== p.bytes) throw new Error(`the bare page loaded ${loaded} of ${name} as ${form}, expected ${p.bytes}`);
+          const x = (await barePage.page.evaluate('window.__bench.feedLoaded()')) as StreamResult;
+          if (x.chars !== p.bytes) throw new Error(`xterm ceiling parsed ${x.chars} of ${p.bytes} (${form})`);
+          xt[form].push(x.ms);
+        }
       }
-      playwrightCeilings[name] = { ptyMiBps: mib(p.bytes, median(pty)), xtermPlaywrightMiBps: mib(p.bytes, median(xt)) };
-      log(`  ${name}: PTY ${playwrightCeilings[name]!.ptyMiBps} MiB/s, xterm.js ${playwrightCeilings[name]!.xtermPlaywrightMiBps} MiB/s (Playwright)`);
+      const byForm = { text: mib(p.bytes, median(xt.text)), bytes: mib(p.bytes, median(xt.bytes)) };
+      playwrightCeilings[name] = { ptyMiBps: mib(p.bytes, median(pty)), xtermPlaywright: byForm, xtermPlaywrightMiBps: Math.max(byForm.text, byForm.bytes) };
+      log(`  ${name}: PTY ${playwrightCeilings[name]!.ptyMiBps} MiB/s, xterm.js ${byForm.text} MiB/s text, ${byForm.bytes} bytes (Playwright)`);
     }
     await barePage.close();
     // The same bare page over bare CDP (bench/raw-pages.ts): the ceiling for the throughput rows measured that way.
-    const ceilings: Record<string, { ptyMiBps: number; xtermPlaywrightMiBps: number; xtermMiBps: number }> = {};
+    const ceilings: Record<string, (typeof playwrightCeilings)[string] & { xterm: Record<XtermInput, number>; xtermMiBps: number }> = {};
     const rawBare = await openRawBarePage(bare, { base64: b64, escapes: esc });
     try {
-      await rawFeed(rawBare, 'escapes', escBytes); // untimed: warms the fresh Chromium's JavaScript, as rawWarmUp does for the server pages
+      // Untimed: warms the fresh Chromium's JavaScript, as rawWarmUp does for the server pages.
+      for (const form of XTERM_INPUTS) await rawFeed(rawBare, 'escapes', escBytes, form);
       for (const [name, p] of Object.entries(payloads)) {
-        const xt: number[] = [];
+        const xt: Record<XtermInput, number[]> = { text: [], bytes: [] };
         for (let i = 0; i < cfg.ceilingRuns; i++) {
-          const x = await rawFeed(rawBare, name, p.bytes);
-          if (x.chars !== p.bytes) throw new Error(`xterm ceiling (bare CDP) parsed ${x.chars} of ${p.bytes}`);
-          xt.push(x.ms);
+          for (const form of i % 2 ? [...XTERM_INPUTS].reverse() : XTERM_INPUTS) {
+            const x = await rawFeed(rawBare, name, p.bytes, form);
+            if (x.chars !== p.bytes) throw new Error(`xterm ceiling (bare CDP) parsed ${x.chars} of ${p.bytes} (${form})`);
+            xt[form].push(x.ms);
+          }
         }
-        ceilings[name] = { ...playwrightCeilings[name]!, xtermMiBps: mib(p.bytes, median(xt)) };
-        log(`  ${name}: xterm.js ${ceilings[name]!.xtermMiBps} MiB/s (bare CDP)`);
+        const byForm = { text: mib(p.bytes, median(xt.text)), bytes: mib(p.bytes, median(xt.bytes)) };
+        ceilings[name] = { ...playwrightCeilings[name]!, xterm: byForm, xtermMiBps: Math.max(byForm.text, byForm.bytes) };
+        log(`  ${name}: xterm.js ${byForm.text} MiB/s text, ${byForm.bytes} bytes (bare CDP)`);
       }
     } finally {
       await rawBare.close().catch(() => undefined);
@@ -419,6 +429,8 @@ interface Verdict {
 
 type R = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any -- the results object is read back for the table only
 
+const pct = (part: number, whole: number): number => Math.round((100 * part) / whole);
+
 function report(results: R): { table: string; verdicts: Verdict[] } {
   const rows: string[][] = [['measure', 'kindlab', 'WeTTY 3.2.0', 'kindlab / WeTTY', 'ceiling']];
   const e = results.echo as Record<ServerName, Summary & { lost: number }>;
@@ -426,10 +438,10 @@ function report(results: R): { table: string; verdicts: Verdict[] } {
   rows.push(['echo samples (lost)', `${e.kindlab.n} (${e.kindlab.lost})`, `${e.wetty.n} (${e.wetty.lost})`, '', '']);
   for (const name of ['base64', 'escapes']) {
     const t = results.throughput[name] as Record<ServerName, { MiBps: number }>;
-    const c = results.ceilings[name] as { ptyMiBps: number; xtermMiBps: number; xtermPlaywrightMiBps: number };
-    rows.push([`throughput ${name} (MiB/s)`, String(t.kindlab.MiBps), String(t.wetty.MiBps), String(ratio(t.kindlab.MiBps, t.wetty.MiBps)), `xterm.js ${c.xtermMiBps}, PTY ${c.ptyMiBps}`]);
+    const c = results.ceilings[name] as { ptyMiBps: number; xterm: Record<XtermInput, number>; xtermMiBps: number; xtermPlaywright: Record<XtermInput, number>; xtermPlaywrightMiBps: number };
+    rows.push([`throughput ${name} (MiB/s)`, String(t.kindlab.MiBps), String(t.wetty.MiBps), String(ratio(t.kindlab.MiBps, t.wetty.MiBps)), `xterm.js ${c.xterm.bytes} bytes / ${c.xterm.text} text, PTY ${c.ptyMiBps}`]);
     const tp = results.throughputPlaywright[name] as Record<ServerName, { MiBps: number }>;
-    rows.push([`  under Playwright (MiB/s)`, String(tp.kindlab.MiBps), String(tp.wetty.MiBps), String(ratio(tp.kindlab.MiBps, tp.wetty.MiBps)), `xterm.js ${c.xtermPlaywrightMiBps}`]);
+    rows.push([`  under Playwright (MiB/s)`, String(tp.kindlab.MiBps), String(tp.wetty.MiBps), String(ratio(tp.kindlab.MiBps, tp.wetty.MiBps)), `xterm.js ${c.xtermPlaywright.bytes} bytes / ${c.xtermPlaywright.text} text`]);
   }
   const m = results.memory as Record<ServerName, MemoryRound[]>;
   const mem = (s: ServerName, k: 'perTerminalRssKiB' | 'perTerminalPssKiB' | 'settledPerTerminalRssKiB' | 'settledPerTerminalPssKiB'): number => median(m[s].map((x) => x[k]));
@@ -460,7 +472,7 @@ function report(results: R): { table: string; verdicts: Verdict[] } {
     { target: 'throughput ≥ 1.5× WeTTY (base64)', value: `${ratio(tb.kindlab.MiBps, tb.wetty.MiBps)}×`, met: tb.kindlab.MiBps >= 1.5 * tb.wetty.MiBps },
     {
       target: 'throughput ≥ 80% of the xterm.js ceiling (base64)',
-      value: `${Math.round((100 * tb.kindlab.MiBps) / results.ceilings.base64.xtermMiBps)}% (under Playwright ${Math.round((100 * tbp.kindlab.MiBps) / results.ceilings.base64.xtermPlaywrightMiBps)}%)`,
+      value: `${pct(tb.kindlab.MiBps, results.ceilings.base64.xtermMiBps)}% of xterm.js's best (${pct(tb.kindlab.MiBps, results.ceilings.base64.xterm.text)}% of its text ceiling; under Playwright ${pct(tbp.kindlab.MiBps, results.ceilings.base64.xtermPlaywrightMiBps)}%)`,
       met: tb.kindlab.MiBps >= 0.8 * results.ceilings.base64.xtermMiBps,
     },
     { target: 'idle memory per terminal ≤ 1× WeTTY (PSS, settled)', value: `${ratio(memPss('kindlab'), memPss('wetty'))}×`, met: memPss('kindlab') <= memPss('wetty') },
@@ -491,7 +503,7 @@ function docsSection(results: R, table: string): string {
 
 Machine: ${m.cpu}, ${m.cores} cores, ${m.memoryGiB} GiB, Linux ${m.kernel}, Node ${m.node}, ${m.chromium}, ${m.bash}. Whole run: ${results.seconds} s.
 Rerun: \`npm run bench\` (builds first; needs root for WeTTY's local mode, Debian's chromium, Docker for the docker exec row).
-Throughput and its xterm.js ceiling: each page in its own Chromium over bare CDP (no Network domain); "under Playwright" is the same streams and ceiling in the Playwright-driven pages.
+Throughput and its xterm.js ceiling: each page in its own Chromium over bare CDP (no Network domain); "under Playwright" is the same streams and ceiling in the Playwright-driven pages. The ceiling is xterm.js fed from memory as bytes and as text; targets are judged against the faster (kindlab's page gets large output as bytes, WeTTY's as text).
 
 ${table}
 

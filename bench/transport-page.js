@@ -2,6 +2,8 @@
 // the socket.io client, nothing of kindlab's.
 import { Terminal } from '@xterm/xterm';
 import { io } from 'socket.io-client';
+import { socketParser } from '../common/socket-parser.ts';
 
 globalThis.BareTerminal = Terminal;
 globalThis.io = io;
+globalThis.socketParser = socketParser;

@@ -6,9 +6,11 @@
  * unacknowledged (kindlab's flow-control marks), each frame acknowledged from
  * xterm's write callback:
  *
- * - `memory`: from the page's own memory (the ceiling, no network);
+ * - `memory`: from the page's own memory (the ceiling, no network), as strings;
+ * - `memory-bytes`: the same as bytes (`Uint8Array`, which xterm.js also parses);
  * - `sio-text`: socket.io, `{terminal, seq, data}` with data a string (what kindlab sends);
  * - `sio-binary`: socket.io, the same object with data a Buffer (a binary attachment);
+ * - `sio-packed`: the same, with kindlab's parser (common/socket-parser.ts: one message);
  * - `ws-text` / `ws-binary`: a plain WebSocket, one message per frame.
  *
  * Driven over a bare CDP connection (bench/cdp.ts; no Network domain), modes
@@ -22,6 +24,7 @@ import { join } from 'node:path';
 import { build } from 'esbuild';
 import { Server as IoServer } from 'socket.io';
 import { WebSocketServer } from 'ws';
+import { socketParser } from '../common/socket-parser.js';
 import { openRawPage } from './cdp.js';
 import { COLS, ROWS, SCROLLBACK } from './pages.js';
 import { REPO } from './servers.js';
@@ -30,7 +33,7 @@ import { median } from './stats.js';
 /** Frame size in KiB (third argument; kindlab sends up to 256 KiB). */
 const FRAME = Number(process.argv[4] ?? 256) * 1024;
 const WINDOW = 1024 * 1024;
-const MODES = ['memory', 'sio-text', 'sio-binary', 'ws-text', 'ws-binary'] as const;
+const MODES = ['memory', 'memory-bytes', 'sio-text', 'sio-binary', 'sio-packed', 'ws-text', 'ws-binary'] as const;
 type Mode = (typeof MODES)[number];
 
 /** Sends `payload` in frames, keeping at most WINDOW bytes unacknowledged. */
@@ -71,21 +74,21 @@ window.runStream = (mode) => new Promise((done, fail) => {
   let close = () => {};
   const frame = (data, ack) => {
     const n = typeof data === 'string' ? data.length : data.byteLength;
-    term.write(typeof data === 'string' ? data : new Uint8Array(data), () => {
+    term.write(typeof data === 'string' || data instanceof Uint8Array ? data : new Uint8Array(data), () => {
       parsed += n;
       ack(n);
       if (parsed === TOTAL) { close(); done({ ms: performance.now() - t0, parsed }); }
     });
   };
-  if (mode === 'memory') {
-    fetch('/payload').then((r) => r.text()).then((text) => {
+  if (mode.startsWith('memory')) {
+    fetch('/payload').then((r) => mode === 'memory' ? r.text() : r.arrayBuffer().then((b) => new Uint8Array(b))).then((text) => {
       t0 = performance.now();
       let sent = 0, unacked = 0;
-      const more = () => { while (sent < text.length && unacked + ${FRAME} <= ${WINDOW}) { const part = text.slice(sent, sent + ${FRAME}); sent += part.length; unacked += part.length; frame(part, (n) => { unacked -= n; more(); }); } };
+      const more = () => { while (sent < text.length && unacked + ${FRAME} <= ${WINDOW}) { const part = mode === 'memory' ? text.slice(sent, sent + ${FRAME}) : text.subarray(sent, sent + ${FRAME}); sent += part.length; unacked += part.length; frame(part, (n) => { unacked -= n; more(); }); } };
       more();
     }, fail);
   } else if (mode.startsWith('sio')) {
-    const s = io({ transports: ['websocket'], forceNew: true });
+    const s = mode === 'sio-packed' ? io({ path: '/packed', parser: socketParser, transports: ['websocket'], forceNew: true }) : io({ transports: ['websocket'], forceNew: true });
     close = () => s.disconnect();
     s.on('o', (f) => frame(f.data, (n) => s.emit('a', n)));
     s.on('connect', () => { t0 = performance.now(); s.emit('go', mode); });
@@ -104,12 +107,15 @@ window.runStream = (mode) => new Promise((done, fail) => {
     else res.setHeader('content-type', 'text/html').end(page);
   });
   const io = new IoServer(http, { transports: ['websocket'], maxHttpBufferSize: 256 * 1024 });
-  io.on('connection', (socket) => {
-    socket.once('go', (mode: string) => {
-      const ack = pump(payload, mode === 'sio-binary', (data, seq) => socket.emit('o', { terminal: 'shell', seq, data }));
-      socket.on('a', (n: number) => ack(n));
+  const packed = new IoServer(http, { path: '/packed', parser: socketParser, transports: ['websocket'], maxHttpBufferSize: 256 * 1024 });
+  for (const server of [io, packed]) {
+    server.on('connection', (socket) => {
+      socket.once('go', (mode: string) => {
+        const ack = pump(payload, mode !== 'sio-text', (data, seq) => socket.emit('o', { terminal: 'shell', seq, data }));
+        socket.on('a', (n: number) => ack(n));
+      });
     });
-  });
+  }
   const wss = new WebSocketServer({ noServer: true, perMessageDeflate: false });
   http.on('upgrade', (req, sock, head) => {
     if (!req.url?.startsWith('/raw')) return; // socket.io's engine handles its own path
@@ -125,7 +131,7 @@ window.runStream = (mode) => new Promise((done, fail) => {
   const { port } = http.address() as { port: number };
 
   const raw = await openRawPage();
-  const results: Record<Mode, number[]> = { memory: [], 'sio-text': [], 'sio-binary': [], 'ws-text': [], 'ws-binary': [] };
+  const results: Record<Mode, number[]> = { memory: [], 'memory-bytes': [], 'sio-text': [], 'sio-binary': [], 'sio-packed': [], 'ws-text': [], 'ws-binary': [] };
   try {
     await raw.cdp.send('Page.enable');
     await raw.cdp.send('Page.navigate', { url: `http://127.0.0.1:${port}/` });
@@ -143,6 +149,7 @@ window.runStream = (mode) => new Promise((done, fail) => {
   } finally {
     await raw.close();
     io.close();
+    packed.close();
     wss.close();
     http.close();
   }
