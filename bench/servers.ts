@@ -4,11 +4,12 @@
  * WeTTY 3.2.0 from node_modules, both running `bash --noprofile --norc`.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createWriteStream, cpSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { createWriteStream, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { build, type Plugin } from 'esbuild';
+import { buildWeb } from '../scripts/build-web.mjs';
 
 export const REPO = resolve(import.meta.dirname, '..');
 export const WORK = join(REPO, 'bench', '.work');
@@ -77,19 +78,7 @@ export async function buildKindlabWeb(minify = true): Promise<string> {
       b.onResolve({ filter: /^@xterm\/xterm$/ }, (args) => (args.importer === probe ? undefined : { path: probe }));
     },
   };
-  await build({
-    entryPoints: { app: join(REPO, 'web', 'main.ts') },
-    bundle: true,
-    format: 'esm',
-    target: 'es2022',
-    minify,
-    outdir: out,
-    loader: { '.css': 'css' },
-    plugins: [plugin],
-    logLevel: 'error',
-  });
-  cpSync(join(REPO, 'node_modules', '@xterm', 'xterm', 'css', 'xterm.css'), join(out, 'xterm.css'));
-  cpSync(join(REPO, 'web', 'styles.css'), join(out, 'styles.css'));
+  await buildWeb({ outdir: out, minify, plugins: [plugin] });
   return out;
 }
 

@@ -17,27 +17,27 @@ const ASSETS = [
 ];
 
 /**
- * Bundle web/main.ts into `outdir` (app.js + app.js.map) and copy the assets.
- * It leaves esbuild's service process running (a caller may build again); a
- * caller that is done must call esbuild's `stop()`.
- * @param {{ outdir: string, minify: boolean }} options
+ * Bundle web/main.ts into `outdir` (app.js + app.js.map), the page's socket
+ * worker beside it (socket-worker.js, a classic worker script; app.js finds it
+ * next to itself), and copy the assets. `plugins` are esbuild plugins for the
+ * page's bundle (the bench swaps in its xterm probe). It leaves esbuild's
+ * service process running (a caller may build again); a caller that is done
+ * must call esbuild's `stop()`.
+ * @param {{ outdir: string, minify: boolean, plugins?: import('esbuild').Plugin[] }} options
  * @returns {Promise<void>}
  */
-export async function buildWeb({ outdir, minify }) {
+export async function buildWeb({ outdir, minify, plugins = [] }) {
   mkdirSync(outdir, { recursive: true });
-  await build({
-    entryPoints: { app: join(REPO, 'web', 'main.ts') },
-    bundle: true,
-    format: 'esm',
-    target: 'es2022',
-    sourcemap: true,
-    minify,
-    outdir,
-    loader: { '.css': 'css' },
-    logLevel: 'warning',
-  });
+  const common = { bundle: true, target: 'es2022', sourcemap: true, minify, outdir, logLevel: 'warning' };
+  await Promise.all([
+    build({ ...common, entryPoints: { app: join(REPO, 'web', 'main.ts') }, format: 'esm', loader: { '.css': 'css' }, plugins }),
+    build({ ...common, entryPoints: { 'socket-worker': SOCKET_WORKER }, format: 'iife' }),
+  ]);
   for (const [from, to] of ASSETS) cpSync(join(REPO, from), join(outdir, to));
 }
+
+/** The socket worker's entry (web/socket.ts loads it as ./socket-worker.js). */
+export const SOCKET_WORKER = join(REPO, 'web', 'socket-worker.ts');
 
 // Run as the CLI (not when imported).
 if (process.argv[1] && import.meta.url === pathToFileURL(resolve(process.argv[1])).href) {

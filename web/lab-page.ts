@@ -4,10 +4,9 @@
  * until the environment is ready. Progress comes from the server, so a reload
  * shows exactly what the learner had.
  */
-import type { Socket } from 'socket.io-client';
-import { openSocket } from './socket.js';
+import { openSocket, type PageSocket } from './socket.js';
 import type { CheckResult, StepState, StepStatus } from '../common/check.js';
-import type { ClientToServerEvents, ServerToClientEvents, SessionSnapshot, TerminalInfo } from '../common/protocol.js';
+import type { SessionSnapshot, TerminalInfo } from '../common/protocol.js';
 import type { Diagnosis, EnvironmentState, ProvisionResult } from '../common/environment.js';
 import { api, ApiError, ENVIRONMENT_NAMES, type LabDetails } from './api.js';
 import { topbar } from './catalogue-page.js';
@@ -15,7 +14,6 @@ import { duration, fill, h, type Child } from './dom.js';
 import { EnvPanel } from './env-panel.js';
 import { TerminalTabs } from './terminal/terminal-tabs.js';
 
-type LabSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
 
 const STATUS_LABELS: Record<StepStatus, string> = {
   'not-started': '',
@@ -64,7 +62,7 @@ function labError(labId: string, e: unknown): (Node | null)[] {
 }
 
 class LabPage {
-  private readonly socket: LabSocket;
+  private readonly socket: PageSocket;
   private readonly states = new Map<string, StepState>();
   private readonly env: EnvPanel;
   private readonly doc: HTMLElement;

@@ -16,17 +16,17 @@ import { socketParser } from '../../common/socket-parser.js';
 import { bindTerminalEvents } from '../../server/terminals/terminal-channel.js';
 import { TerminalHub } from '../../server/terminals/terminal-hub.js';
 import { CHROMIUM, CHROMIUM_ARGS, requireChromium, withEsbuild } from '../helpers/browser.js';
+import { SOCKET_WORKER } from '../../scripts/build-web.mjs';
 import { ShellFactory, waitFor } from './terminals-support.js';
 import { FLOOD_BYTES_PER_FRAME, FLOOD_FRAME_MS } from '../../web/terminal/frame-pacer.js';
 
 const REPO = resolve(import.meta.dirname, '..', '..');
 
-/** The page under test: the real TerminalTabs, nothing else. */
+/** The page under test: the real TerminalTabs and the page's socket (in its worker), nothing else. */
 const HARNESS = `
-import { io } from 'socket.io-client';
-import { socketParser } from './common/socket-parser.ts';
+import { openSocket } from './web/socket.ts';
 import { TerminalTabs } from './web/terminal/terminal-tabs.ts';
-const socket = io({ transports: ['websocket'], parser: socketParser, reconnectionDelay: 100, reconnectionDelayMax: 200 });
+const socket = openSocket({ reconnectionDelay: 100, reconnectionDelayMax: 200 });
 window.__sock = socket;
 window.__frames = { text: 0, bytes: 0 };
 window.__arrivals = [];
@@ -44,7 +44,7 @@ interface Hook {
   seq(name: string): number | undefined;
   run(name: string, command: string): void;
 }
-type Win = { __kindlab: { terminals: Hook }; __sock: { io: { engine: { close(): void } } }; __frames: { text: number; bytes: number } };
+type Win = { __kindlab: { terminals: Hook }; __sock: { constructor: { name: string } }; __frames: { text: number; bytes: number } };
 
 describe('browser terminal in Chromium (TerminalTabs ↔ socket.io ↔ real shells)', function () {
   this.timeout(60_000);
@@ -58,17 +58,14 @@ describe('browser terminal in Chromium (TerminalTabs ↔ socket.io ↔ real shel
 
   before(async () => {
     requireChromium();
-    const bundle = await withEsbuild(() =>
-      build({
-        stdin: { contents: HARNESS, resolveDir: REPO, loader: 'ts' },
-        bundle: true,
-        format: 'esm',
-        target: 'es2022',
-        write: false,
-        logLevel: 'silent',
-      }),
+    const [bundle, worker] = await withEsbuild(() =>
+      Promise.all([
+        build({ stdin: { contents: HARNESS, resolveDir: REPO, loader: 'ts' }, bundle: true, format: 'esm', target: 'es2022', write: false, logLevel: 'silent' }),
+        build({ entryPoints: [SOCKET_WORKER], bundle: true, format: 'iife', target: 'es2022', write: false, logLevel: 'silent' }),
+      ]),
     );
     const js = bundle.outputFiles[0]!.text;
+    const workerJs = worker.outputFiles[0]!.text;
     const css = readFileSync(resolve(REPO, 'node_modules/@xterm/xterm/css/xterm.css'), 'utf8');
     shells = new ShellFactory();
     await shells.setup();
@@ -84,6 +81,7 @@ describe('browser terminal in Chromium (TerminalTabs ↔ socket.io ↔ real shel
 <body data-terminals='${JSON.stringify(hub.list())}'><div id="terms"></div><script type="module" src="/app.js"></script></body></html>`;
     http = createServer((req, res) => {
       if (req.url === '/app.js') res.writeHead(200, { 'content-type': 'text/javascript' }).end(js);
+      else if (req.url === '/socket-worker.js') res.writeHead(200, { 'content-type': 'text/javascript' }).end(workerJs);
       else res.writeHead(200, { 'content-type': 'text/html' }).end(html);
     });
     io = new Server(http, { parser: socketParser });
@@ -125,6 +123,7 @@ describe('browser terminal in Chromium (TerminalTabs ↔ socket.io ↔ real shel
     assert.equal(await page.locator('.kl-term-tab[data-terminal="shell"]').getAttribute('data-status'), 'live');
     assert.equal(await page.locator('.kl-term-tab[data-terminal="other"] .kl-term-status').innerText(), 'connecting…');
     assert.equal(hub.get('other')!.status, 'connecting', 'a tab never shown starts no shell');
+    assert.equal(await page.evaluate(() => (window as unknown as Win).__sock.constructor.name), 'WorkerSocket', 'the socket lives in its worker');
     await page.locator('.kl-tabpane[data-terminal="shell"] .xterm').click();
     await page.keyboard.type('stty size\n');
     const t = await waitText(/stty size\n\d+ \d+/);
@@ -144,7 +143,8 @@ describe('browser terminal in Chromium (TerminalTabs ↔ socket.io ↔ real shel
   });
 
   it('reconnects after a dropped connection and replays only what was missed', async () => {
-    await page.evaluate(() => (window as unknown as Win).__sock.io.engine.close());
+    // The connection drops under the page (closed at the server's end, not by either side's socket.io).
+    for (const s of io.sockets.sockets.values()) s.conn.close();
     hub.get('shell')!.write('echo "while-$((1+1))-away"\r');
     await waitText(/^while-2-away$/m);
     const t = await text();

@@ -4,7 +4,8 @@
  * tab the learner never opens never starts a shell.
  */
 import type { TerminalInfo, TerminalStatus } from '../../common/protocol.js';
-import { TerminalView, type KindlabClientSocket } from './terminal-view.js';
+import { TerminalView } from './terminal-view.js';
+import type { PageSocket } from '../socket.js';
 
 /** What browser tests read through `window.__kindlab.terminals`. */
 export interface TerminalTestHook {
@@ -58,7 +59,7 @@ export class TerminalTabs {
 
   constructor(
     container: HTMLElement,
-    socket: KindlabClientSocket,
+    socket: PageSocket,
     terminals: TerminalInfo[],
   ) {
     ensureStyle(container.ownerDocument);

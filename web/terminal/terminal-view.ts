@@ -10,7 +10,6 @@
  */
 import { Terminal } from '@xterm/xterm';
 import { FitAddon } from '@xterm/addon-fit';
-import type { Socket } from 'socket.io-client';
 import {
   FLOW_ACK_CHUNK,
   MAX_COLS,
@@ -18,16 +17,13 @@ import {
   MAX_ROWS,
   MIN_COLS,
   MIN_ROWS,
-  type ClientToServerEvents,
   type OutputFrame,
-  type ServerToClientEvents,
   type TerminalInfo,
   type TerminalStatus,
 } from '../../common/protocol.js';
 import { byteLength, utf8Skip } from '../../common/terminal-data.js';
 import { FramePacer } from './frame-pacer.js';
-
-export type KindlabClientSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
+import type { PageSocket } from '../socket.js';
 
 /** How long to wait for the server to answer an attach before trying again. */
 const ATTACH_TIMEOUT_MS = 5000;
@@ -82,7 +78,7 @@ export class TerminalView {
 
   constructor(
     readonly pane: HTMLElement,
-    private readonly socket: KindlabClientSocket,
+    private readonly socket: PageSocket,
     info: TerminalInfo,
   ) {
     this.name = info.name;

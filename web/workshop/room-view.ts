@@ -6,14 +6,13 @@
  * redraw of the table is cheap enough and keeps the view simple. Times on a
  * step tick locally once a second between updates.
  */
-import { openSocket } from '../socket.js';
+import { openSocket, type PageSocket } from '../socket.js';
 import type { RoomSnapshot } from '../../common/protocol.js';
 import { topbar } from '../catalogue-page.js';
 import { fill, h } from '../dom.js';
 import { CELL_LABEL, CELL_SYMBOL, elapsed, roomRows, type CellState, type RoomRow, type RoomSort } from './room-model.js';
 import { ShadowPanel } from './shadow-panel.js';
 import { RESULT_EXPORTS, workshopApi } from './workshop-api.js';
-import type { RoomSocket } from './shadow-socket.js';
 
 /** How often "time on step" and "last seen" advance between server updates. */
 const TICK_MS = 1000;
@@ -33,7 +32,7 @@ export class RoomView {
   private sort: RoomSort = 'stuck-first';
   private onlyStuck = false;
   private ended = false;
-  private readonly socket: RoomSocket;
+  private readonly socket: PageSocket;
   private readonly shadow: ShadowPanel;
   private readonly title: HTMLElement;
   private readonly stats: HTMLElement;

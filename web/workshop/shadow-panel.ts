@@ -8,7 +8,8 @@ import type { TerminalInfo } from '../../common/protocol.js';
 import { api } from '../api.js';
 import { fill, h } from '../dom.js';
 import { TerminalTabs } from '../terminal/terminal-tabs.js';
-import { ShadowSocket, type RoomSocket } from './shadow-socket.js';
+import { ShadowSocket } from './shadow-socket.js';
+import type { PageSocket } from '../socket.js';
 
 /** What the panel needs to know about whom it shows. */
 export interface ShadowTarget {
@@ -33,7 +34,7 @@ export class ShadowPanel {
   /** Keystrokes typed into the shadow and not sent (shown, so the instructor knows why nothing happens). */
   private keystrokesDropped = 0;
 
-  constructor(private readonly socket: RoomSocket) {
+  constructor(private readonly socket: PageSocket) {
     this.heading = h('h2', { class: 'kl-shadow-title' });
     this.note = h('p', { class: 'kl-shadow-note', role: 'status', 'aria-live': 'polite' }, 'Read-only: what you type here is not sent.');
     this.body = h('div', { class: 'kl-shadow-terms' });

@@ -9,12 +9,13 @@ import type { AddressInfo } from 'node:net';
 import { Server } from 'socket.io';
 import { io as connect } from 'socket.io-client';
 import type { OutputFrame } from '../../common/protocol.js';
-import { ShadowSocket, type RoomSocket } from './shadow-socket.js';
+import { ShadowSocket } from './shadow-socket.js';
+import type { PageSocket } from '../socket.js';
 
 describe('ShadowSocket (real socket.io)', () => {
   let http: ReturnType<typeof createServer>;
   let server: Server;
-  let client: RoomSocket;
+  let client: PageSocket;
   const received: { event: string; args: unknown[] }[] = [];
 
   before(async () => {

@@ -10,11 +10,9 @@
  * before the wire, so a keystroke in the shadow cannot reach the learner's
  * shell even if the server forgot to refuse it.
  */
-import type { Socket } from 'socket.io-client';
-import type { KindlabClientSocket } from '../terminal/terminal-view.js';
-import type { ClientToServerEvents, OutputFrame, ServerToClientEvents, ShadowFrame } from '../../common/protocol.js';
+import type { ClientToServerEvents, OutputFrame, ShadowFrame } from '../../common/protocol.js';
+import type { PageSocket } from '../socket.js';
 
-export type RoomSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
 type Listener = (...args: never[]) => void;
 type AttachAck = Parameters<ClientToServerEvents['term:shadow']>[1];
 
@@ -29,7 +27,7 @@ export class ShadowSocket {
   private closed = false;
 
   constructor(
-    private readonly socket: RoomSocket,
+    private readonly socket: PageSocket,
     readonly sessionId: string,
   ) {}
 
@@ -38,8 +36,8 @@ export class ShadowSocket {
   }
 
   /** The adapter, typed as what TerminalView expects; it implements the part TerminalView uses. */
-  asTerminalSocket(): KindlabClientSocket {
-    return this as unknown as KindlabClientSocket;
+  asTerminalSocket(): PageSocket {
+    return this as unknown as PageSocket;
   }
 
   onDropped(listener: (event: string) => void): () => void {

@@ -3,9 +3,8 @@
  * the instructor ends the event, a plain "the workshop has ended" state over
  * the page. Outside workshop mode it does nothing.
  */
-import { openSocket } from '../socket.js';
+import { openSocket, type PageSocket } from '../socket.js';
 import { fill, h } from '../dom.js';
-import type { RoomSocket } from './shadow-socket.js';
 import { workshopApi, type Me } from './workshop-api.js';
 
 const ENDED_MESSAGE = 'The workshop has ended. Thank you for taking part!';
@@ -25,7 +24,7 @@ export async function showWorkshopIdentity(root: HTMLElement): Promise<void> {
 
   if (me.ended) return showEnded(root, ENDED_MESSAGE);
   // Its own socket: the page's socket belongs to the page; this one only listens.
-  const socket: RoomSocket = openSocket();
+  const socket: PageSocket = openSocket();
   socket.on('workshop:ended', (info) => {
     showEnded(root, info.message || ENDED_MESSAGE);
     socket.close();
