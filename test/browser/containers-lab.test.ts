@@ -149,6 +149,11 @@ describe('a containers lab in Chromium (browser)', function () {
     // One tab per machine; each is a shell on its own machine.
     await page.locator('.kl-term-tab[data-terminal="alpha"][data-status="live"]').waitFor({ timeout: 15_000 });
     assert.deepEqual(await page.locator('.kl-term-tab').evaluateAll((els) => els.map((e) => (e as HTMLElement).dataset.terminal)), ['alpha', 'beta']);
+    // Wait for beta's prompt, as a learner would: keys typed ahead of a starting
+    // busybox shell reach it before its answer to the cursor query it prints
+    // with the prompt, and the terminal then echoes that answer (`^[[6;18R`).
+    await page.locator('.kl-term-tab[data-terminal="beta"]').click();
+    await waitForTerminal(page, 'beta', (l) => l.some((x) => /^root@beta:\S*# ?$/.test(x.trim())), 'its prompt');
     await typeInTerminal(page, 'hostname', 'beta');
     await waitForTerminal(page, 'beta', (l) => l.some((x) => x.trim() === 'beta'), 'its hostname');
     await page.locator('.kl-term-tab[data-terminal="beta"][data-status="live"]').waitFor();
