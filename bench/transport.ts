@@ -11,7 +11,9 @@
  * - `sio-text`: socket.io, `{terminal, seq, data}` with data a string (what kindlab sends);
  * - `sio-binary`: socket.io, the same object with data a Buffer (a binary attachment);
  * - `sio-packed`: the same, with kindlab's parser (common/socket-parser.ts: one message);
- * - `ws-text` / `ws-binary`: a plain WebSocket, one message per frame.
+ * - `ws-text` / `ws-binary`: a plain WebSocket, one message per frame;
+ * - `worker-binary`: the binary WebSocket owned by a Web Worker, which hands
+ *   each frame's buffer to the page (transferred, not copied).
  *
  * Driven over a bare CDP connection (bench/cdp.ts; no Network domain), modes
  * alternating, after one unrecorded pass of each. Prints MiB/s per mode and
@@ -33,7 +35,7 @@ import { median } from './stats.js';
 /** Frame size in KiB (third argument; kindlab sends up to 256 KiB). */
 const FRAME = Number(process.argv[4] ?? 256) * 1024;
 const WINDOW = 1024 * 1024;
-const MODES = ['memory', 'memory-bytes', 'sio-text', 'sio-binary', 'sio-packed', 'ws-text', 'ws-binary'] as const;
+const MODES = ['memory', 'memory-bytes', 'sio-text', 'sio-binary', 'sio-packed', 'ws-text', 'ws-binary', 'worker-binary'] as const;
 type Mode = (typeof MODES)[number];
 
 /** Sends `payload` in frames, keeping at most WINDOW bytes unacknowledged. */
@@ -92,6 +94,12 @@ window.runStream = (mode) => new Promise((done, fail) => {
     close = () => s.disconnect();
     s.on('o', (f) => frame(f.data, (n) => s.emit('a', n)));
     s.on('connect', () => { t0 = performance.now(); s.emit('go', mode); });
+  } else if (mode === 'worker-binary') {
+    const src = "let ws; onmessage = (e) => { if (e.data.url) { ws = new WebSocket(e.data.url); ws.binaryType = 'arraybuffer'; ws.onmessage = (m) => postMessage(m.data, [m.data]); ws.onopen = () => postMessage('open'); } else ws.send(String(e.data)); };";
+    const w = new Worker(URL.createObjectURL(new Blob([src], { type: 'text/javascript' })));
+    close = () => w.terminate();
+    w.onmessage = (e) => { if (e.data === 'open') { t0 = performance.now(); w.postMessage('go'); } else frame(e.data, (n) => w.postMessage(n)); };
+    w.postMessage({ url: 'ws://' + location.host + '/raw?' + mode });
   } else {
     const ws = new WebSocket('ws://' + location.host + '/raw?' + mode);
     ws.binaryType = 'arraybuffer';
@@ -131,7 +139,7 @@ window.runStream = (mode) => new Promise((done, fail) => {
   const { port } = http.address() as { port: number };
 
   const raw = await openRawPage();
-  const results: Record<Mode, number[]> = { memory: [], 'memory-bytes': [], 'sio-text': [], 'sio-binary': [], 'sio-packed': [], 'ws-text': [], 'ws-binary': [] };
+  const results: Record<Mode, number[]> = { memory: [], 'memory-bytes': [], 'sio-text': [], 'sio-binary': [], 'sio-packed': [], 'ws-text': [], 'ws-binary': [], 'worker-binary': [] };
   try {
     await raw.cdp.send('Page.enable');
     await raw.cdp.send('Page.navigate', { url: `http://127.0.0.1:${port}/` });
