@@ -15,7 +15,8 @@
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { openRawServerPage, rawClearLine, rawEchoSample, rawStreamFile, rawWarmUp, type RawTermPage } from './raw-pages.js';
+import { echoRun, rawDriver } from './echo-run.js';
+import { openRawServerPage, rawStreamFile, rawWarmUp, type RawTermPage } from './raw-pages.js';
 import { buildKindlabWeb, startServer, WORK, type RunningServer, type ServerName } from './servers.js';
 import { summarize } from './stats.js';
 
@@ -53,19 +54,11 @@ async function echo(runs: number): Promise<void> {
       servers.push(server);
       pages.set(name, await openRawServerPage(server));
     }
+    const lost = { kindlab: { n: 0 }, wetty: { n: 0 } };
     for (let r = 0; r < runs; r++) {
-      for (const name of r % 2 === 0 ? names : [...names].reverse()) {
-        const page = pages.get(name)!;
-        await rawClearLine(page);
-        for (let i = 0; i < 130; i++) {
-          if (i > 0 && i % 30 === 0) await rawClearLine(page);
-          const ms = await rawEchoSample(page, String.fromCharCode(97 + (i % 26)));
-          if (ms >= 0) samples[name].push(ms);
-          await new Promise((res) => setTimeout(res, 5 + Math.random() * 20));
-        }
-      }
+      for (const name of r % 2 === 0 ? names : [...names].reverse()) await echoRun(rawDriver(pages.get(name)!), 130, samples[name], lost[name]);
     }
-    for (const name of names) console.log(`${name} echo over bare CDP (ms): ${JSON.stringify(summarize(samples[name]))}`);
+    for (const name of names) console.log(`${name} echo over bare CDP (ms, ${lost[name].n} lost): ${JSON.stringify(summarize(samples[name]))}`);
   } finally {
     for (const page of pages.values()) await page.close();
     for (const server of servers) await server.stop();
