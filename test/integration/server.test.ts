@@ -244,6 +244,17 @@ describe('server (integration)', function () {
     assert.deepEqual(logged, [], 'refusals are not faults');
   });
 
+  it('drops a connection that sends a malformed binary message, and serves the next one', async () => {
+    const bad = await connected(client());
+    const gone = new Promise<string>((resolve) => bad.once('disconnect', (reason) => resolve(reason)));
+    // Bytes that are not a packed packet (common/socket-parser.ts), straight onto the WebSocket.
+    (bad as unknown as { io: { engine: { write(data: Uint8Array): void } } }).io.engine.write(new Uint8Array([0, 0, 0, 9, 1, 2]));
+    assert.equal(await gone, 'transport close', 'the server closed that connection');
+    const next = await connected(client());
+    const { sessionId } = (await (await fetch(`${url}api/labs/good/session`, { method: 'POST' })).json()) as { sessionId: string };
+    assert.ok((await emitAck(next, 'session:join', { sessionId })).ok, 'a new connection works');
+  });
+
   it('rejects foreign Host headers on HTTP and foreign Origin or Host on socket handshakes', async () => {
     const port = new URL(url).port;
     const foreignHost = await raw(url, { host: `evil.example:${port}` });
