@@ -1,26 +1,46 @@
 import assert from 'node:assert/strict';
 import { buffersIn, type FromWorker, type ToWorker } from './socket-bridge.js';
-import { WorkerSocket } from './socket.js';
+import { BridgedSocket } from './socket.js';
 
-/** The page's side is tested against a stand-in worker here; the real one runs in test/integration/terminals-browser.test.ts. */
+/**
+ * The page's side is tested against a stand-in worker and a stand-in for the
+ * owning end in the page; the real ones run in
+ * test/integration/terminals-browser.test.ts (a worker, and a page whose
+ * policy forbids workers).
+ */
 class StandInWorker {
   readonly sent: ToWorker[] = [];
+  terminated = false;
   onmessage: ((e: { data: FromWorker }) => void) | null = null;
   onerror: ((e: { message: string }) => void) | null = null;
   postMessage(m: ToWorker): void {
     this.sent.push(m);
+  }
+  terminate(): void {
+    this.terminated = true;
   }
   reply(m: FromWorker): void {
     this.onmessage?.({ data: m });
   }
 }
 
-function open(): { worker: StandInWorker; socket: WorkerSocket } {
-  const worker = new StandInWorker();
-  return { worker, socket: new WorkerSocket(worker as unknown as Worker, { reconnectionDelay: 100 }) };
+/** The owning end in the page, as a stand-in: records what it is handed and can answer. */
+class StandInPageEnd {
+  readonly got: ToWorker[] = [];
+  post: (m: FromWorker) => void = () => undefined;
+  readonly start = (post: (m: FromWorker) => void): ((m: ToWorker) => void) => {
+    this.post = post;
+    return (m) => void this.got.push(m);
+  };
 }
 
-describe('WorkerSocket (the page end of the socket worker)', () => {
+function open(): { worker: StandInWorker; socket: BridgedSocket; page: StandInPageEnd } {
+  const worker = new StandInWorker();
+  const page = new StandInPageEnd();
+  return { worker, page, socket: new BridgedSocket(worker as unknown as Worker, { reconnectionDelay: 100 }, page.start) };
+}
+
+describe('BridgedSocket (the page end of the socket, which lives in a worker)', () => {
   it('opens with the options, follows connect and disconnect, and delivers events in order', () => {
     const { worker, socket } = open();
     assert.deepEqual(worker.sent, [{ t: 'open', options: { reconnectionDelay: 100 } }]);
@@ -78,12 +98,40 @@ describe('WorkerSocket (the page end of the socket worker)', () => {
     assert.deepEqual(got, ['second'], 'nothing is delivered after close');
   });
 
-  it('says a worker that fails to load is a connection error', () => {
-    const { worker, socket } = open();
-    const errors: string[] = [];
-    socket.on('connect_error', (e) => errors.push((e as Error).message));
+  it('moves the socket into the page when the worker cannot load, handing over what was sent', () => {
+    const { worker, socket, page } = open();
+    const seen: string[] = [];
+    socket.on('connect', () => seen.push(`connect in the ${socket.where}`));
+    socket.emit('session:join', { sessionId: 's' }, (r: unknown) => seen.push(`joined ${JSON.stringify(r)}`));
+    assert.equal(socket.where, 'worker');
     worker.onerror?.({ message: '' });
-    assert.deepEqual(errors, ['the socket worker failed: it could not load']);
+    assert.equal(socket.where, 'page');
+    assert.equal(worker.terminated, true);
+    assert.deepEqual(page.got, [
+      { t: 'open', options: { reconnectionDelay: 100 } },
+      { t: 'emit', event: 'session:join', args: [{ sessionId: 's' }], ack: 1 },
+    ]);
+    page.post({ t: 'connect' });
+    page.post({ t: 'ack', id: 1, args: [{ ok: true }] });
+    assert.deepEqual(seen, ['connect in the page', 'joined {"ok":true}']);
+    socket.emit('term:input', { terminal: 'shell', data: 'x' });
+    assert.deepEqual(page.got.at(-1), { t: 'emit', event: 'term:input', args: [{ terminal: 'shell', data: 'x' }] });
+    assert.equal(worker.sent.length, 2, 'nothing more goes to the dead worker');
+  });
+
+  it('reopens in the page when a connected worker dies: a disconnect, then a fresh connect', () => {
+    const { worker, socket, page } = open();
+    const seen: string[] = [];
+    socket.on('connect', () => seen.push('connect'));
+    socket.on('disconnect', (reason) => seen.push(`disconnect: ${reason}`));
+    worker.reply({ t: 'connect' });
+    socket.emit('term:input', { terminal: 'shell', data: 'sent while the worker lived' });
+    worker.onerror?.({ message: 'boom' });
+    assert.equal(socket.connected, false);
+    assert.deepEqual(page.got, [{ t: 'open', options: { reconnectionDelay: 100 } }], 'only the open is replayed');
+    page.post({ t: 'connect' });
+    assert.deepEqual(seen, ['connect', 'disconnect: transport error', 'connect']);
+    assert.equal(socket.connected, true);
   });
 });
 

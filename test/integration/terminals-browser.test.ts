@@ -44,7 +44,7 @@ interface Hook {
   seq(name: string): number | undefined;
   run(name: string, command: string): void;
 }
-type Win = { __kindlab: { terminals: Hook }; __sock: { constructor: { name: string } }; __frames: { text: number; bytes: number } };
+type Win = { __kindlab: { terminals: Hook }; __sock: { where: 'worker' | 'page' }; __frames: { text: number; bytes: number } };
 
 describe('browser terminal in Chromium (TerminalTabs ↔ socket.io ↔ real shells)', function () {
   this.timeout(60_000);
@@ -82,7 +82,8 @@ describe('browser terminal in Chromium (TerminalTabs ↔ socket.io ↔ real shel
     http = createServer((req, res) => {
       if (req.url === '/app.js') res.writeHead(200, { 'content-type': 'text/javascript' }).end(js);
       else if (req.url === '/socket-worker.js') res.writeHead(200, { 'content-type': 'text/javascript' }).end(workerJs);
-      else res.writeHead(200, { 'content-type': 'text/html' }).end(html);
+      // ?no-worker: a page whose policy forbids workers (the socket must then live in the page).
+      else res.writeHead(200, { 'content-type': 'text/html', ...(req.url?.includes('no-worker') ? { 'content-security-policy': "worker-src 'none'" } : {}) }).end(html);
     });
     io = new Server(http, { parser: socketParser });
     io.on('connection', (socket) => {
@@ -123,7 +124,7 @@ describe('browser terminal in Chromium (TerminalTabs ↔ socket.io ↔ real shel
     assert.equal(await page.locator('.kl-term-tab[data-terminal="shell"]').getAttribute('data-status'), 'live');
     assert.equal(await page.locator('.kl-term-tab[data-terminal="other"] .kl-term-status').innerText(), 'connecting…');
     assert.equal(hub.get('other')!.status, 'connecting', 'a tab never shown starts no shell');
-    assert.equal(await page.evaluate(() => (window as unknown as Win).__sock.constructor.name), 'WorkerSocket', 'the socket lives in its worker');
+    assert.equal(await page.evaluate(() => (window as unknown as Win).__sock.where), 'worker', 'the socket lives in its worker');
     await page.locator('.kl-tabpane[data-terminal="shell"] .xterm').click();
     await page.keyboard.type('stty size\n');
     const t = await waitText(/stty size\n\d+ \d+/);
@@ -241,6 +242,22 @@ describe('browser terminal in Chromium (TerminalTabs ↔ socket.io ↔ real shel
     const shownAt = await page.evaluate(() => (window as unknown as { __paints: number[] }).__paints.at(-1)!);
     assert.ok(shownAt - typedAt < FLOOD_FRAME_MS, `the echo was painted ${(shownAt - typedAt).toFixed(1)} ms after the key`);
     await page.keyboard.press('Control+U');
+  });
+
+  it('opens the socket in the page where no worker may start, and the terminal works the same', async () => {
+    const other = await browser.newPage();
+    try {
+      const errors: string[] = [];
+      other.on('pageerror', (e) => errors.push(String(e)));
+      await other.goto(`${url}?no-worker`);
+      await other.waitForFunction(() => (window as unknown as Win).__kindlab?.terminals.status('shell') === 'live');
+      assert.equal(await other.evaluate(() => (window as unknown as Win).__sock.where), 'page');
+      await other.evaluate(() => (window as unknown as Win).__kindlab.terminals.run('shell', 'echo "in-page-$((9*9))"'));
+      await other.waitForFunction(() => (window as unknown as Win).__kindlab.terminals.text('shell').some((l) => l === 'in-page-81'));
+      assert.deepEqual(errors, []);
+    } finally {
+      await other.close();
+    }
   });
 
   it('shows another tab on click, starting its shell then', async () => {
