@@ -91,11 +91,9 @@ export class Decoder extends StockDecoder {
       super.add(chunk);
       return;
     }
-    let decoded = 0;
-    const count = (): void => {
-      decoded++;
-    };
-    this.on('decoded', count);
+    // unpack checked that the header is a binary event or ack announcing
+    // exactly the attachments that follow, so socket.io's decoder either
+    // emits the packet with the last one or throws.
     try {
       const { header, attachments } = unpack(asBytes(chunk));
       super.add(header);
@@ -103,12 +101,6 @@ export class Decoder extends StockDecoder {
     } catch (e) {
       this.destroy(); // drop a half-built packet, so the next message starts clean
       throw e;
-    } finally {
-      this.off('decoded', count);
-    }
-    if (decoded !== 1) {
-      this.destroy();
-      throw new Error('socket parser: packed message did not make exactly one packet');
     }
   }
 }
