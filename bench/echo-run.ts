@@ -4,6 +4,8 @@
  */
 import { clearLine, echoSample, type TermPage } from './pages.js';
 import { rawClearLine, rawEchoSample, type RawTermPage } from './raw-pages.js';
+import type { ServerName } from './servers.js';
+import { inTurn, summarize, type Summary } from './stats.js';
 
 /** Pause between echo samples, so keystrokes arrive like typing rather than as a burst. */
 const TYPING_GAP_MS = [5, 25] as const;
@@ -31,4 +33,19 @@ export async function echoRun(d: EchoDriver, samples: number, into: number[], lo
     await new Promise((r) => setTimeout(r, TYPING_GAP_MS[0] + Math.random() * (TYPING_GAP_MS[1] - TYPING_GAP_MS[0])));
   }
   await d.clear();
+}
+
+/** `runs` echo runs per server, alternating A B, B A …; each server's samples summarized, with how many were lost. */
+export async function echoPhase(
+  servers: readonly ServerName[],
+  runs: number,
+  perRun: number,
+  driverOf: (s: ServerName) => EchoDriver,
+): Promise<Record<ServerName, Summary & { lost: number }>> {
+  const samples: Record<ServerName, number[]> = { kindlab: [], wetty: [] };
+  const lost = { kindlab: { n: 0 }, wetty: { n: 0 } };
+  for (let r = 0; r < runs; r++) {
+    for (const s of inTurn(servers, r)) await echoRun(driverOf(s), perRun, samples[s], lost[s]);
+  }
+  return Object.fromEntries(servers.map((s) => [s, { ...summarize(samples[s]), lost: lost[s].n }])) as Record<ServerName, Summary & { lost: number }>;
 }

@@ -19,11 +19,11 @@
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { echoRun, rawDriver } from './echo-run.js';
+import { echoPhase, rawDriver } from './echo-run.js';
 import { XTERM_INPUTS, type XtermInput } from './pages.js';
 import { openRawBarePage, openRawServerPage, rawFeed, rawStreamFile, rawWarmUp, type RawTermPage } from './raw-pages.js';
 import { buildBareXterm, buildKindlabWeb, startServer, WORK, type RunningServer, type ServerName } from './servers.js';
-import { median, summarize } from './stats.js';
+import { inTurn, median } from './stats.js';
 
 async function stream(mib: number, runs: number, network: boolean, ceiling: boolean): Promise<void> {
   const file = join(WORK, 'raw-cdp-base64');
@@ -44,7 +44,7 @@ async function stream(mib: number, runs: number, network: boolean, ceiling: bool
         figures.kindlab.push(rate(r.ms));
         let line = `kindlab page over bare CDP (Network domain ${network ? 'on' : 'off'}): ${mib} MiB in ${r.ms.toFixed(0)} ms = ${rate(r.ms).toFixed(1)} MiB/s`;
         if (bare) {
-          for (const form of i % 2 ? [...XTERM_INPUTS].reverse() : XTERM_INPUTS) {
+          for (const form of inTurn(XTERM_INPUTS, i)) {
             const x = await rawFeed(bare, 'base64', bytes, form);
             if (x.chars !== bytes) throw new Error(`the ceiling parsed ${x.chars} of ${bytes} (${form})`);
             figures[form].push(rate(x.ms));
@@ -72,18 +72,14 @@ async function echo(runs: number): Promise<void> {
   const names: ServerName[] = ['kindlab', 'wetty'];
   const servers: RunningServer[] = [];
   const pages = new Map<ServerName, RawTermPage>();
-  const samples: Record<ServerName, number[]> = { kindlab: [], wetty: [] };
   try {
     for (const name of names) {
       const server = await startServer(name, web);
       servers.push(server);
       pages.set(name, await openRawServerPage(server));
     }
-    const lost = { kindlab: { n: 0 }, wetty: { n: 0 } };
-    for (let r = 0; r < runs; r++) {
-      for (const name of r % 2 === 0 ? names : [...names].reverse()) await echoRun(rawDriver(pages.get(name)!), 130, samples[name], lost[name]);
-    }
-    for (const name of names) console.log(`${name} echo over bare CDP (ms, ${lost[name].n} lost): ${JSON.stringify(summarize(samples[name]))}`);
+    const echo = await echoPhase(names, runs, 130, (name) => rawDriver(pages.get(name)!));
+    for (const name of names) console.log(`${name} echo over bare CDP (ms): ${JSON.stringify(echo[name])}`);
   } finally {
     for (const page of pages.values()) await page.close();
     for (const server of servers) await server.stop();

@@ -15,13 +15,13 @@ import { kindlabSession, openTerminal, type TermClient } from './clients.js';
 import { MALFORMED_CASES, malformedCase, type MalformedOutcome } from './malformed.js';
 import { dockerOverhead, firstLiveTerminal, localOverhead, socketCheckOverhead } from './overhead.js';
 import { workshopSeat, type SeatResult } from './workshop-seat.js';
-import { echoRun, playwrightDriver, rawDriver } from './echo-run.js';
+import { echoPhase, echoRun, playwrightDriver, rawDriver } from './echo-run.js';
 import { COLS, enforceSize, launchBrowser, openBarePage, openServerPage, ROWS, streamFile, type StreamResult, type TermPage, XTERM_INPUTS, type XtermInput } from './pages.js';
 import { treeMemory, type TreeMemory } from './proc-tree.js';
 import { openRawBarePage, openRawServerPage, rawFeed, rawStreamFile, rawWarmUp, type RawTermPage } from './raw-pages.js';
 import { buildBareXterm, buildKindlabWeb, REPO, startServer, WORK, type RunningServer, type ServerName } from './servers.js';
 import { SETTLE_NODE_OPTIONS, settleHeap } from './settle.js';
-import { median, round, summarize, type Summary } from './stats.js';
+import { inTurn, median, round, summarize, type Summary } from './stats.js';
 
 const FULL = {
   echoRuns: 4,
@@ -208,7 +208,7 @@ async function alternatingStreams(
   const ms: Record<string, Record<ServerName, number[]>> = Object.fromEntries(Object.keys(payloads).map((name) => [name, { kindlab: [], wetty: [] }]));
   for (let r = 0; r < runs; r++) {
     for (const [k, [name, p]] of Object.entries(payloads).entries()) {
-      for (const s of (r + k) % 2 === 0 ? SERVERS : [...SERVERS].reverse()) {
+      for (const s of inTurn(SERVERS, r + k)) {
         const res = await stream(s, p.file);
         if (res.chars !== p.bytes) throw new Error(`${s} page parsed ${res.chars} chars of ${name}, expected exactly ${p.bytes}`);
         ms[name]![s].push(res.ms);
@@ -219,6 +219,22 @@ async function alternatingStreams(
   return Object.fromEntries(
     Object.entries(ms).map(([name, byServer]) => [name, Object.fromEntries(SERVERS.map((s) => [s, { runsMs: byServer[s].map((x) => round(x, 0)), MiBps: mib(payloads[name]!.bytes, median(byServer[s])) }])) as Record<ServerName, { runsMs: number[]; MiBps: number }>]),
   );
+}
+
+/**
+ * xterm.js fed `name` from memory `runs` times as text and as bytes,
+ * alternating the order; the MiB/s of each form's median.
+ */
+async function xtermCeiling(runs: number, name: string, bytes: number, feed: (form: XtermInput) => Promise<StreamResult>): Promise<Record<XtermInput, number>> {
+  const ms: Record<XtermInput, number[]> = { text: [], bytes: [] };
+  for (let i = 0; i < runs; i++) {
+    for (const form of inTurn(XTERM_INPUTS, i)) {
+      const x = await feed(form);
+      if (x.chars !== bytes) throw new Error(`xterm ceiling parsed ${x.chars} of ${bytes} chars of ${name} (${form})`);
+      ms[form].push(x.ms);
+    }
+  }
+  return { text: mib(bytes, median(ms.text)), bytes: mib(bytes, median(ms.bytes)) };
 }
 
 // ---- main -------------------------------------------------------------------
@@ -258,20 +274,16 @@ async function main(): Promise<number> {
     const barePage = await openBarePage(browser, bare, { base64: b64, escapes: esc });
     for (const [name, p] of Object.entries(payloads)) {
       const pty: number[] = [];
-      const xt: Record<XtermInput, number[]> = { text: [], bytes: [] };
       for (let i = 0; i < cfg.ceilingRuns; i++) {
         const r = await ptyCeiling(p.file, p.bytes);
         if (r.chars !== p.bytes) throw new Error(`PTY ceiling read ${r.chars} chars of ${name}, expected ${p.bytes}`);
         pty.push(r.ms);
-        for (const form of i % 2 ? [...XTERM_INPUTS].reverse() : XTERM_INPUTS) {
-          const loaded = (await barePage.page.evaluate(`window.__bench.load('/${name}', '${form}')`)) as number;
-          if (loaded !== p.bytes) throw new Error(`the bare page loaded ${loaded} of ${name} as ${form}, expected ${p.bytes}`);
-          const x = (await barePage.page.evaluate('window.__bench.feedLoaded()')) as StreamResult;
-          if (x.chars !== p.bytes) throw new Error(`xterm ceiling parsed ${x.chars} of ${p.bytes} (${form})`);
-          xt[form].push(x.ms);
-        }
       }
-      const byForm = { text: mib(p.bytes, median(xt.text)), bytes: mib(p.bytes, median(xt.bytes)) };
+      const byForm = await xtermCeiling(cfg.ceilingRuns, name, p.bytes, async (form) => {
+        const loaded = (await barePage.page.evaluate(`window.__bench.load('/${name}', '${form}')`)) as number;
+        if (loaded !== p.bytes) throw new Error(`the bare page loaded ${loaded} of ${name} as ${form}, expected ${p.bytes}`);
+        return (await barePage.page.evaluate('window.__bench.feedLoaded()')) as StreamResult;
+      });
       playwrightCeilings[name] = { ptyMiBps: mib(p.bytes, median(pty)), xtermPlaywright: byForm, xtermPlaywrightMiBps: Math.max(byForm.text, byForm.bytes) };
       log(`  ${name}: PTY ${playwrightCeilings[name]!.ptyMiBps} MiB/s, xterm.js ${byForm.text} MiB/s text, ${byForm.bytes} bytes (Playwright)`);
     }
@@ -283,15 +295,7 @@ async function main(): Promise<number> {
       // Untimed: warms the fresh Chromium's JavaScript, as rawWarmUp does for the server pages.
       for (const form of XTERM_INPUTS) await rawFeed(rawBare, 'escapes', escBytes, form);
       for (const [name, p] of Object.entries(payloads)) {
-        const xt: Record<XtermInput, number[]> = { text: [], bytes: [] };
-        for (let i = 0; i < cfg.ceilingRuns; i++) {
-          for (const form of i % 2 ? [...XTERM_INPUTS].reverse() : XTERM_INPUTS) {
-            const x = await rawFeed(rawBare, name, p.bytes, form);
-            if (x.chars !== p.bytes) throw new Error(`xterm ceiling (bare CDP) parsed ${x.chars} of ${p.bytes} (${form})`);
-            xt[form].push(x.ms);
-          }
-        }
-        const byForm = { text: mib(p.bytes, median(xt.text)), bytes: mib(p.bytes, median(xt.bytes)) };
+        const byForm = await xtermCeiling(cfg.ceilingRuns, name, p.bytes, (form) => rawFeed(rawBare, name, p.bytes, form));
         ceilings[name] = { ...playwrightCeilings[name]!, xterm: byForm, xtermMiBps: Math.max(byForm.text, byForm.bytes) };
         log(`  ${name}: xterm.js ${byForm.text} MiB/s text, ${byForm.bytes} bytes (bare CDP)`);
       }
@@ -321,12 +325,7 @@ async function main(): Promise<number> {
     results.pages = Object.fromEntries(await Promise.all(SERVERS.map(async (s) => [s, await pages.get(s)!.page.evaluate('window.__bench.size()')])));
 
     log(`echo: ${cfg.echoRuns} runs × ${cfg.echoPerRun} keys, alternating`);
-    const echo: Record<ServerName, number[]> = { kindlab: [], wetty: [] };
-    const echoLost = { kindlab: { n: 0 }, wetty: { n: 0 } };
-    for (let r = 0; r < cfg.echoRuns; r++) {
-      for (const s of r % 2 === 0 ? SERVERS : [...SERVERS].reverse()) await echoRun(playwrightDriver(pages.get(s)!), cfg.echoPerRun, echo[s], echoLost[s]);
-    }
-    results.echo = Object.fromEntries(SERVERS.map((s) => [s, { ...summarize(echo[s]), lost: echoLost[s].n }]));
+    results.echo = await echoPhase(SERVERS, cfg.echoRuns, cfg.echoPerRun, (s) => playwrightDriver(pages.get(s)!));
 
     log(`throughput under Playwright: ${cfg.streamRuns} run(s) per payload, alternating`);
     results.throughputPlaywright = await alternatingStreams(cfg.streamRuns, payloads, async (s, file) => {
@@ -342,7 +341,7 @@ async function main(): Promise<number> {
     const noisyLost = { kindlab: { n: 0 }, wetty: { n: 0 } };
     const floodRate: Record<ServerName, number[]> = { kindlab: [], wetty: [] };
     for (let r = 0; r < cfg.noisyRuns; r++) {
-      for (const s of r % 2 === 0 ? SERVERS : [...SERVERS].reverse()) floodRate[s].push(await noisyRun(pages.get(s)!, servers.get(s)!, r, cfg, noisy[s], noisyLost[s]));
+      for (const s of inTurn(SERVERS, r)) floodRate[s].push(await noisyRun(pages.get(s)!, servers.get(s)!, r, cfg, noisy[s], noisyLost[s]));
     }
     results.noisy = Object.fromEntries(SERVERS.map((s) => [s, { ...summarize(noisy[s]), lost: noisyLost[s].n, floodMiBps: round(median(floodRate[s]) / 2 ** 20, 1) }]));
 
@@ -362,12 +361,7 @@ async function main(): Promise<number> {
         rawPages.set(s, raw);
         await rawWarmUp(raw);
       }
-      const rawEcho: Record<ServerName, number[]> = { kindlab: [], wetty: [] };
-      const rawEchoLost = { kindlab: { n: 0 }, wetty: { n: 0 } };
-      for (let r = 0; r < cfg.echoRuns; r++) {
-        for (const s of r % 2 === 0 ? SERVERS : [...SERVERS].reverse()) await echoRun(rawDriver(rawPages.get(s)!), cfg.echoPerRun, rawEcho[s], rawEchoLost[s]);
-      }
-      results.echoRaw = Object.fromEntries(SERVERS.map((s) => [s, { ...summarize(rawEcho[s]), lost: rawEchoLost[s].n }]));
+      results.echoRaw = await echoPhase(SERVERS, cfg.echoRuns, cfg.echoPerRun, (s) => rawDriver(rawPages.get(s)!));
       results.throughput = await alternatingStreams(cfg.streamRuns, payloads, (s, file) => rawStreamFile(rawPages.get(s)!, file, 240_000));
     } finally {
       for (const raw of rawPages.values()) await raw.close().catch(() => undefined);

@@ -25,3 +25,8 @@ export function median(values: readonly number[]): number {
 }
 
 export const round = (x: number, digits = 2): number => (Number.isFinite(x) ? Number(x.toFixed(digits)) : x);
+
+/** `items` in order on even rounds and reversed on odd ones, so runs alternate A B, B A, A B … */
+export function inTurn<T>(items: readonly T[], round: number): readonly T[] {
+  return round % 2 === 0 ? items : [...items].reverse();
+}

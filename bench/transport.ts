@@ -30,7 +30,7 @@ import { socketParser } from '../common/socket-parser.js';
 import { openRawPage } from './cdp.js';
 import { COLS, ROWS, SCROLLBACK } from './pages.js';
 import { REPO } from './servers.js';
-import { median } from './stats.js';
+import { inTurn, median } from './stats.js';
 
 /** Frame size in KiB (third argument; kindlab sends up to 256 KiB). */
 const FRAME = Number(process.argv[4] ?? 256) * 1024;
@@ -147,7 +147,7 @@ window.runStream = (mode) => new Promise((done, fail) => {
     // One unrecorded pass of every mode first: xterm's parser and each path get compiled.
     for (const mode of MODES) await raw.cdp.eval(`window.runStream(${JSON.stringify(mode)})`);
     for (let r = 0; r < runs; r++) {
-      for (const mode of r % 2 ? [...MODES].reverse() : MODES) {
+      for (const mode of inTurn(MODES, r)) {
         const out = await raw.cdp.eval<{ ms: number; parsed: number }>(`window.runStream(${JSON.stringify(mode)})`);
         if (out.parsed !== payload.length) throw new Error(`${mode}: parsed ${out.parsed} of ${payload.length}`);
         results[mode].push(out.ms);
