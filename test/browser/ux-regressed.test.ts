@@ -6,7 +6,9 @@
  * - an answer step accepts the value read live from the environment and
  *   rejects a wrong one with a plain message naming what was typed;
  * - keyboard only: Enter submits an answer, the terminal does not grab the
- *   focus on load, and F6 moves between the chapter and the terminal.
+ *   focus on load, and F6 moves between the chapter and the terminal;
+ * - a watched step on screen says "watching…" and animates nothing without
+ *   end (that would slow every echo).
  */
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -136,6 +138,22 @@ describe('re-check, answers and keyboard in Chromium (browser, ux)', function ()
     await verdict.locator('xpath=self::*[contains(@class, "kl-result--passed")]').waitFor();
     assert.equal(await verdict.innerText(), '✓ Correct.');
     assert.deepEqual(pageErrors, []);
+  });
+
+  it('shows a watched step as "watching…" without an endless animation (one delays every echo by about a frame)', async () => {
+    const step = page.locator('section.kl-step[data-step="background"]');
+    await step.scrollIntoViewIfNeeded();
+    await step.locator('.kl-watch').waitFor({ state: 'visible' });
+    // While anything on the page animates without end, Chromium makes frames
+    // nonstop and a keystroke's echo waits for one: with the old pulsing dot,
+    // echo p95 went from 6 to 17 ms (docs/performance.md).
+    const endless = await page.evaluate(() =>
+      document
+        .getAnimations()
+        .filter((a) => a.playState === 'running' && a.effect?.getTiming().iterations === Infinity)
+        .map((a) => (a instanceof CSSAnimation ? a.animationName : a.id)),
+    );
+    assert.deepEqual(endless, []);
   });
 
   it('leaves no process behind', async () => {
