@@ -43,6 +43,17 @@ export const FLOW_HIGH_WATERMARK = 1024 * 1024;
  * of draining to empty before the shell may write again.
  */
 export const FLOW_LOW_WATERMARK = 512 * 1024;
+/**
+ * With several viewers (the same lab in two tabs, an instructor's shadow
+ * view), the PTY follows the fastest: a viewer with more than this
+ * unacknowledged stops getting output as it comes and catches up from the
+ * replay buffer as it acknowledges (what it fell behind beyond the buffer is
+ * announced as lost). A hidden tab, whose timers the browser throttles, or a
+ * frozen one, which parses nothing, so never holds back the tab in use.
+ * Two batches above the high mark: what a viewer that alone holds the PTY
+ * paused may still be sent (reads already made when it paused).
+ */
+export const FLOW_LAG_LIMIT = FLOW_HIGH_WATERMARK + 2 * OUTPUT_BATCH_MAX_BYTES;
 /** The browser acknowledges parsed output in steps of roughly this many bytes. */
 export const FLOW_ACK_CHUNK = 64 * 1024;
 /** Replay buffer per terminal; trimmed on whole batches, the oldest cut to start outside any escape sequence. */

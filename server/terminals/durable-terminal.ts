@@ -6,14 +6,17 @@
  * meaningful. The last REPLAY_BUFFER_BYTES are kept as whole batches (the
  * oldest one cut so it starts outside any escape sequence), so a viewer that
  * (re)attaches from the seq it last saw gets exactly what it missed. Several
- * viewers may watch at once; the PTY is paused while the slowest live viewer
- * has too much output unacknowledged (flow control), and the shell is closed
+ * viewers may watch at once. Flow control follows the fastest of them: the
+ * PTY is paused while every viewer has too much output unacknowledged, and a
+ * viewer that falls FLOW_LAG_LIMIT behind gets no more live output until it
+ * acknowledges, then catches up from the replay buffer. The shell is closed
  * after `graceMs` without any viewer.
  */
 import type { Pty } from '../../cluster/pty.js';
 import { escapeStateAfter, groundIndex, type EscapeState } from './escape-state.js';
 import {
   FLOW_HIGH_WATERMARK,
+  FLOW_LAG_LIMIT,
   FLOW_LOW_WATERMARK,
   OUTPUT_BATCH_MAX_BYTES,
   OUTPUT_BATCH_MS,
@@ -65,6 +68,7 @@ export interface TerminalLimits {
   readonly batchMaxBytes: number;
   readonly highWatermark: number;
   readonly lowWatermark: number;
+  readonly lagLimit: number;
 }
 
 const DEFAULT_LIMITS: TerminalLimits = {
@@ -73,6 +77,7 @@ const DEFAULT_LIMITS: TerminalLimits = {
   batchMaxBytes: OUTPUT_BATCH_MAX_BYTES,
   highWatermark: FLOW_HIGH_WATERMARK,
   lowWatermark: FLOW_LOW_WATERMARK,
+  lagLimit: FLOW_LAG_LIMIT,
 };
 
 /** How long a shell gets to end after SIGHUP before it is SIGKILLed. */
@@ -95,6 +100,8 @@ interface Chunk extends Frame {
 interface ViewerState {
   readonly viewer: TerminalViewer;
   unacked: number;
+  /** Seq just past the last byte sent to this viewer; below `end` while it lags behind the stream. */
+  sent: number;
 }
 
 export class DurableTerminal {
@@ -183,12 +190,10 @@ export class DurableTerminal {
     // nothing is left half-attached and the caller gets the error.
     if (!this.pty) this.start();
     else if (size) this.pty.resize(size.cols, size.rows);
-    const state: ViewerState = { viewer, unacked: 0 };
     const from = fromSeq > this.end || fromSeq < 0 ? 0 : fromSeq;
-    for (const frame of this.replayFrom(from)) {
-      state.unacked += frame.bytes;
-      viewer.output({ seq: frame.seq, data: frame.data });
-    }
+    const state: ViewerState = { viewer, unacked: 0, sent: from };
+    for (const frame of this.replayFrom(from)) this.send(state, frame);
+    state.sent = this.end;
     this.viewers.add(state);
     this.cancelGrace();
     this.updateFlow();
@@ -202,6 +207,7 @@ export class DurableTerminal {
       ack: (bytes) => {
         if (detached || !Number.isFinite(bytes) || bytes <= 0) return;
         state.unacked = Math.max(0, state.unacked - bytes);
+        this.catchUp(state);
         this.updateFlow();
       },
       detach: () => {
@@ -283,10 +289,29 @@ export class DurableTerminal {
     this.bufferedBytes += chunk.bytes;
     this.trimBuffer();
     for (const v of this.viewers) {
-      v.unacked += chunk.bytes;
-      v.viewer.output({ seq: chunk.seq, data: chunk.data });
+      // A viewer that lags (or now falls too far behind) gets it when it catches up.
+      if (v.sent === chunk.seq && v.unacked <= this.limits.lagLimit) this.send(v, chunk);
     }
     this.updateFlow();
+  }
+
+  private send(v: ViewerState, frame: Frame): void {
+    v.unacked += frame.bytes;
+    v.sent = frame.seq + frame.bytes;
+    v.viewer.output({ seq: frame.seq, data: frame.data });
+  }
+
+  /**
+   * A lagging viewer acknowledged: send it what it missed from the replay
+   * buffer, up to the high mark at a time. If part of it was trimmed away
+   * meanwhile, the first frame starts past a gap, which the browser announces.
+   */
+  private catchUp(v: ViewerState): void {
+    if (v.sent >= this.end) return;
+    for (const frame of this.replayFrom(v.sent)) {
+      if (v.unacked >= this.limits.highWatermark) return;
+      this.send(v, frame);
+    }
   }
 
   /**
@@ -330,15 +355,16 @@ export class DurableTerminal {
     if (frame) yield frame;
   }
 
-  /** Pause for the slowest live viewer; a viewer that left holds nothing. */
+  /** Pause while even the fastest viewer has too much unacknowledged; a viewer that left holds nothing. */
   private updateFlow(): void {
     if (!this.pty) return;
-    let worst = 0;
-    for (const v of this.viewers) worst = Math.max(worst, v.unacked);
-    if (!this.paused && worst > this.limits.highWatermark) {
+    let least = Number.POSITIVE_INFINITY;
+    for (const v of this.viewers) least = Math.min(least, v.unacked);
+    if (this.viewers.size === 0) least = 0;
+    if (!this.paused && least > this.limits.highWatermark) {
       this.paused = true;
       this.pty.pause();
-    } else if (this.paused && worst < this.limits.lowWatermark) {
+    } else if (this.paused && least < this.limits.lowWatermark) {
       this.paused = false;
       this.pty.resume();
     }

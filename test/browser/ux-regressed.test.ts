@@ -8,7 +8,9 @@
  * - keyboard only: Enter submits an answer, the terminal does not grab the
  *   focus on load, and F6 moves between the chapter and the terminal;
  * - a watched step on screen says "watching…" and animates nothing without
- *   end (that would slow every echo).
+ *   end (that would slow every echo);
+ * - a second tab of the same lab that parses nothing (frozen) does not stall
+ *   the terminal in the tab in use, and catches up when it wakes.
  */
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -154,6 +156,32 @@ describe('re-check, answers and keyboard in Chromium (browser, ux)', function ()
         .map((a) => (a instanceof CSSAnimation ? a.animationName : a.id)),
     );
     assert.deepEqual(endless, []);
+  });
+
+  it('a second tab of the lab that parses nothing (frozen) holds back neither the terminal in use nor itself once awake', async () => {
+    const other = await context.newPage();
+    try {
+      await other.goto(`${server.url}labs/hello-shell`);
+      await other.locator('#app.kl-ready').waitFor({ timeout: 15_000 });
+      await waitForTerminalOf(other, 'shell', /kindlab:work# ?$/m);
+      // A tab whose page runs no script parses and acknowledges nothing: what
+      // Chromium's freezing does to a background tab, and its timer throttling
+      // nearly so. Headless Chromium keeps every tab visible, so this holds the
+      // page's main thread in the debugger instead (its socket worker runs on).
+      const cdp = await context.newCDPSession(other);
+      await cdp.send('Debugger.enable');
+      await cdp.send('Debugger.pause');
+      // 2.8 MB, more than the flow-control window and the replay buffer together,
+      // of colour resets: nothing to see, so the woken tab's notice stays on screen.
+      await typeInTerminal(page, `yes $'\\e[0m' | head -n 700000 | tr -d '\\n'; echo "flood-$((6*7))"`);
+      await waitForTerminal(page, /^flood-42\nkindlab:work# ?$/m);
+      await cdp.send('Debugger.resume');
+      await cdp.send('Debugger.disable');
+      const seen = await waitForTerminalOf(other, 'shell', /^flood-42\nkindlab:work# ?$/m);
+      assert.match(seen, /^\[\d+ bytes of older output are no longer available\]$/m, `the woken tab says what it missed, on a line of its own; it shows:\n${seen}`);
+    } finally {
+      await other.close();
+    }
   });
 
   it('leaves no process behind', async () => {

@@ -71,11 +71,18 @@ export class RecordingViewer {
   /** Seq just past the last byte received. */
   next = -1;
   attachment: TerminalAttachment | undefined;
+  /** Output skipped over (only with allowGaps): from and to seq, and where in `text` the stream resumed. */
+  readonly gaps: { from: number; to: number; textAt: number }[] = [];
 
-  constructor(private readonly autoAck = true) {}
+  constructor(
+    private readonly autoAck = true,
+    private readonly allowGaps = false,
+  ) {}
 
   output(frame: { seq: number; data: string }): void {
-    if (this.next >= 0 && frame.seq !== this.next) throw new Error(`stream gap/overlap: expected seq ${this.next}, got ${frame.seq}`);
+    const gap = this.next >= 0 && frame.seq > this.next && this.allowGaps;
+    if (gap) this.gaps.push({ from: this.next, to: frame.seq, textAt: this.text.length });
+    else if (this.next >= 0 && frame.seq !== this.next) throw new Error(`stream gap/overlap: expected seq ${this.next}, got ${frame.seq}`);
     this.frames.push(frame);
     this.text += frame.data;
     const bytes = Buffer.byteLength(frame.data, 'utf8');

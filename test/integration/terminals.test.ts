@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { FLOW_HIGH_WATERMARK, OUTPUT_BATCH_MAX_BYTES } from '../../common/protocol.js';
+import { FLOW_HIGH_WATERMARK, FLOW_LAG_LIMIT, OUTPUT_BATCH_MAX_BYTES, REPLAY_BUFFER_BYTES } from '../../common/protocol.js';
 import { DurableTerminal, type TerminalStatusEvent } from '../../server/terminals/durable-terminal.js';
 import { escapeStateAfter } from '../../server/terminals/escape-state.js';
 import { TerminalHub } from '../../server/terminals/terminal-hub.js';
@@ -241,6 +241,40 @@ describe('DurableTerminal with real shells', function () {
     await fast.waitFor(/stopped-2\r\n[\s\S]*[#$] $/, 10_000);
     const lines = await screen(fast.text.slice(fast.text.lastIndexOf('^C')));
     assert.ok(lines.includes('stopped-2'), lines.join('\n'));
+  });
+
+  it('follows the fastest viewer: one that stops acknowledging (a hidden tab) holds back neither the shell nor the other, and catches up from the buffer', async function () {
+    const t = make();
+    const fast = new RecordingViewer();
+    const stalled = new RecordingViewer(false, true);
+    fast.attach(t, 0);
+    const hs = stalled.attach(t, 0);
+    await fast.waitFor(PROMPT);
+    hs.ack(hs.unacked);
+    // 2.7 MB of numbers: more than the lag limit and the replay buffer together.
+    t.write('seq 1 400000; echo "DONE-$((6*7))"\r');
+    await fast.waitFor(/DONE-42\r\n[\s\S]*[#$] $/, 20_000);
+    assert.equal(t.isPaused, false);
+    assert.ok(hs.unacked <= FLOW_LAG_LIMIT + OUTPUT_BATCH_MAX_BYTES, `the stalled viewer holds ${hs.unacked} bytes unacknowledged`);
+    assert.ok(fast.next - stalled.next > REPLAY_BUFFER_BYTES, `the stalled viewer fell behind by more than the buffer (${fast.next - stalled.next} bytes)`);
+    assert.equal(stalled.gaps.length, 0, 'nothing skipped while it was stalled');
+    const stalledAt = stalled.text.length;
+    assert.equal(stalled.text, fast.text.slice(0, stalledAt), 'what it got before it stalled is the stream');
+
+    // It acknowledges again: it is sent what is left of its backlog, a high mark at a time, then live output.
+    for (let i = 0; i < 20 && stalled.next < fast.next; i++) hs.ack(hs.unacked);
+    assert.equal(stalled.next, fast.next, 'caught up');
+    assert.equal(stalled.gaps.length, 1, `one gap: ${JSON.stringify(stalled.gaps)}`);
+    const [gap] = stalled.gaps;
+    assert.deepEqual([gap!.from, gap!.textAt], [stalledAt, stalledAt]);
+    assert.equal(gap!.to, t.bufferStart, 'it resumes at the oldest buffered byte');
+    // seq's output is ASCII: characters and bytes count alike.
+    assert.equal(stalled.text.slice(gap!.textAt), fast.text.slice(gap!.to), 'after the gap, exactly the rest of the stream');
+    t.write('echo "after-$((6*7))"\r');
+    await fast.waitFor(/after-42\r\n[\s\S]*[#$] $/);
+    await waitFor(() => stalled.next === fast.next, 5000, 'the caught-up viewer to get live output again');
+    hs.ack(hs.unacked);
+    assert.match(stalled.text, /after-42\r\n[\s\S]*[#$] $/);
   });
 });
 
