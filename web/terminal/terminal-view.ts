@@ -45,6 +45,8 @@ const PROMPT_MAX_WAIT_MS = 3000;
 const LINE_HEIGHT = 1.15;
 
 const DIM = '\x1b[2m';
+/** CAN: ends any escape sequence or string in progress (VT500 parsers, xterm.js among them). */
+const CANCEL = '\x18';
 const RESET = '\x1b[0m';
 
 export class TerminalView {
@@ -251,7 +253,8 @@ export class TerminalView {
       data = utf8Skip(data, this.received - seq);
       seq = this.received;
     } else if (seq > this.received && this.received > 0) {
-      this.term.write(`\r\n${DIM}[${seq - this.received} bytes of older output are no longer available]${RESET}\r\n`);
+      // CAN first: the output before the gap may have stopped inside an escape sequence, which it ends.
+      this.term.write(`${CANCEL}\r\n${DIM}[${seq - this.received} bytes of older output are no longer available]${RESET}\r\n`);
     }
     const n = f.seq + bytes - seq;
     this.received = seq + n;
