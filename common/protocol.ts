@@ -169,6 +169,8 @@ export interface ClientToServerEvents {
   'room:subscribe': (req: Record<string, never>, ack: Ack<RoomSnapshot>) => void;
   /** Instructor only: watch a learner's terminal, read-only; frames arrive as `shadow:output`. */
   'term:shadow': (req: { sessionId: string; terminal: string; fromSeq: number }, ack: Ack<{ seq: number }>) => void;
+  /** Instructor only: shadow output parsed (flow control, as `term:ack`; a shadow that lags catches up, it never holds the learner back). */
+  'shadow:ack': (req: { sessionId: string; terminal: string; bytes: number }) => void;
   /** Instructor only: stop watching a learner's terminal. */
   'term:unshadow': (req: { sessionId: string; terminal: string }) => void;
 }

@@ -19,11 +19,12 @@ type Io = Server<ClientToServerEvents, ServerToClientEvents>;
 type AnySocket = Socket<ClientToServerEvents, ServerToClientEvents>;
 type Reply = (r: { ok: true; value: unknown } | { ok: false; error: string }) => void;
 
-export const ROOM_EVENTS = ['room:subscribe', 'term:shadow', 'term:unshadow'] as const;
+export const ROOM_EVENTS = ['room:subscribe', 'term:shadow', 'shadow:ack', 'term:unshadow'] as const;
 
 const Id = z.string().min(1).max(200);
 const shadowSchema = z.object({ sessionId: Id, terminal: Id, fromSeq: z.number().int().nonnegative() }).strict();
 const unshadowSchema = z.object({ sessionId: Id, terminal: Id }).strict();
+const shadowAckSchema = z.object({ sessionId: Id, terminal: Id, bytes: z.number().int().positive() }).strict();
 
 export function attachRoomChannel(io: Io, workshop: Workshop, sessions: SessionManager): () => void {
   const subscribers = new Set<AnySocket>();
@@ -108,10 +109,12 @@ export function attachRoomChannel(io: Io, workshop: Workshop, sessions: SessionM
         shadows.get(key)?.detach();
         let ready = false;
         const queued: { seq: number; data: string }[] = [];
-        // Acked at once: a slow instructor never pauses the learner's shell.
+        // Acknowledged by the instructor's page as it parses (shadow:ack): a
+        // shadow that falls behind is sent no more than it can take and
+        // catches up later; it never pauses the learner's shell, which
+        // follows its fastest viewer.
         const forward = (f: { seq: number; data: string }) => {
           socket.emit('shadow:output', { sessionId, terminal: name, seq: f.seq, data: toWire(f.data) });
-          attached.ack(Buffer.byteLength(f.data, 'utf8'));
         };
         // No size: a shadow never resizes the learner's terminal.
         const attached = terminal.attach({ output: (frame) => (ready ? forward(frame) : void queued.push(frame)) }, fromSeq);
@@ -122,6 +125,15 @@ export function attachRoomChannel(io: Io, workshop: Workshop, sessions: SessionM
           ready = true;
         });
         return { seq: attached.replayEnd };
+      }) as (...a: unknown[]) => void,
+    );
+    on(
+      'shadow:ack',
+      guard('shadow:ack', (payload) => {
+        const req = shadowAckSchema.safeParse(payload);
+        if (!req.success) throw new Error('malformed shadow:ack: send {sessionId, terminal, bytes}');
+        shadows.get(`${req.data.sessionId}\u0000${req.data.terminal}`)?.ack(req.data.bytes);
+        return null;
       }) as (...a: unknown[]) => void,
     );
     on(

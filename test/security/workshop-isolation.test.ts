@@ -3,7 +3,8 @@
  * real HTTP and socket.io): learner B can do nothing to learner A's session
  * with B's own cookie, a forged token or none; learners cannot reach the
  * instructor's routes or events; the instructor's shadow is read-only (a
- * marker file the shadow tries to create never appears); joins are
+ * marker file the shadow tries to create never appears), and one that parses
+ * nothing cannot make the server buffer without bound; joins are
  * rate-limited; a full event says so; a wrong code is refused; and outside
  * workshop mode the server refuses to bind beyond loopback.
  */
@@ -11,7 +12,8 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { SessionSnapshot } from '../../common/protocol.js';
+import { FLOW_LAG_LIMIT, OUTPUT_BATCH_MAX_BYTES, type SessionSnapshot } from '../../common/protocol.js';
+import { byteLength } from '../../common/terminal-data.js';
 import type { SqliteStore } from '../../server/store/sqlite-store.js';
 import type { SessionManager } from '../../server/sessions/session-manager.js';
 import { Workshop } from '../../server/workshop/workshop.js';
@@ -20,7 +22,7 @@ import { newToken } from '../../server/workshop/tokens.js';
 import { parseServeArgs } from '../../server/cli/serve.js';
 import { assertNoNewChildren, childProcesses } from '../helpers/processes.js';
 import { quietLogger, startTestServer, type TestServer } from '../helpers/server.js';
-import { collectOutput, emitAck, until, Visitor } from './workshop-client.js';
+import { collectOutput, emitAck, until, Visitor, waitForEvent } from './workshop-client.js';
 
 const CHAPTER = `# Files
 
@@ -175,6 +177,9 @@ describe('workshop isolation (security: real shells, SQLite, HTTP and socket.io)
       const shadow = await emitAck(s, 'term:shadow', { sessionId: aSession, terminal: 'shell', fromSeq: 0 });
       assert.equal(shadow.ok, false);
       assert.match((shadow as { error: string }).error, /instructor only/);
+      const refused = waitForEvent<{ event: string; message: string }>(s, 'client:error', (e) => e.event === 'shadow:ack');
+      s.emit('shadow:ack', { sessionId: aSession, terminal: 'shell', bytes: 1 });
+      assert.match((await refused).message, /instructor only/);
     }
     assert.equal(workshop.ended, false);
   });
@@ -209,6 +214,38 @@ describe('workshop isolation (security: real shells, SQLite, HTTP and socket.io)
     await new Promise((r) => setTimeout(r, 300));
     assert.equal(existsSync(marker), false, 'the instructor typed nothing');
     assert.doesNotMatch(learnerOut.text(), /typed-by-instructor/);
+  });
+
+  it('sends a shadow that acknowledges nothing no more than the lag limit, never holds the learner back, and lets it catch up', async () => {
+    const as = await a.socket();
+    assert.ok((await emitAck(as, 'session:join', { sessionId: aSession })).ok);
+    const learnerOut = collectOutput(as, 'term:output', 'shell');
+    // The learner's page acknowledges what it parses, as one that keeps up does.
+    as.on('term:output', (f) => as.emit('term:ack', { terminal: f.terminal, bytes: byteLength(f.data) }));
+    const from = sessions.get(aSession)!.terminals.get('shell')!.seq;
+    assert.ok((await emitAck(as, 'term:attach', { terminal: 'shell', fromSeq: from, cols: 80, rows: 24 })).ok);
+
+    const is = await instructor.socket();
+    const shadowOut = collectOutput(is, 'shadow:output', 'shell');
+    let shadowBytes = 0;
+    is.on('shadow:output', (f) => {
+      if (f.sessionId === aSession) shadowBytes += byteLength(f.data);
+    });
+    assert.ok((await emitAck(is, 'term:shadow', { sessionId: aSession, terminal: 'shell', fromSeq: from })).ok);
+
+    // 3 MB: twice the lag limit. The instructor's page parses nothing meanwhile.
+    as.emit('term:input', { terminal: 'shell', data: 'head -c 3000000 /dev/zero | tr "\\0" x; echo; echo "flood-$((6*7))"\n' });
+    await until('the learner gets the whole flood', () => learnerOut.text().includes('\nflood-42'), 30_000);
+    assert.ok(shadowBytes <= FLOW_LAG_LIMIT + OUTPUT_BATCH_MAX_BYTES, `the shadow was sent ${shadowBytes} bytes it never acknowledged`);
+    assert.doesNotMatch(shadowOut.text(), /flood-42/);
+
+    // Its page parses what it has: it is sent the rest of the backlog that is still buffered.
+    let acked = 0;
+    await until('the shadow to catch up', () => {
+      if (shadowBytes > acked) is.emit('shadow:ack', { sessionId: aSession, terminal: 'shell', bytes: shadowBytes - acked });
+      acked = shadowBytes;
+      return shadowOut.text().includes('\nflood-42');
+    });
   });
 
   it('refuses a wrong code (403), bad names (400), a full event (409) and join floods (429)', async () => {

@@ -1,7 +1,8 @@
 /**
  * The shadow adapter over a real socket.io connection: an attach becomes
  * `term:shadow` for the learner's session, only that session's frames reach
- * the view, and nothing the view would write ever reaches the wire.
+ * the view, its acks go out as `shadow:ack`, and nothing the view would
+ * write ever reaches the wire.
  */
 import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
@@ -46,7 +47,7 @@ describe('ShadowSocket (real socket.io)', () => {
     await new Promise<void>((r) => server.close(() => r()));
   });
 
-  it('turns an attach into term:shadow, keeps only its session’s frames and drops every write', async () => {
+  it('turns an attach into term:shadow, keeps only its session’s frames, passes its acks on and drops every write', async () => {
     const shadow = new ShadowSocket(client, 'session-a');
     const view = shadow.asTerminalSocket();
     const frames: OutputFrame[] = [];
@@ -65,8 +66,9 @@ describe('ShadowSocket (real socket.io)', () => {
     view.emit('term:input', { terminal: 'shell', data: 'rm -rf ~\r' });
     view.emit('term:resize', { terminal: 'shell', cols: 10, rows: 5 });
     view.emit('term:ack', { terminal: 'shell', bytes: 5 });
-    assert.deepEqual(dropped, ['term:input', 'term:resize', 'term:ack']);
-    assert.equal(shadow.dropped, 3);
+    view.emit('term:ack', { terminal: 'other', bytes: 7 }); // not shadowed: not sent
+    assert.deepEqual(dropped, ['term:input', 'term:resize']);
+    assert.equal(shadow.dropped, 2);
 
     view.off('term:output', onOutput);
     shadow.close();
@@ -74,9 +76,10 @@ describe('ShadowSocket (real socket.io)', () => {
     await new Promise<unknown>((r) => client.emit('room:subscribe', {}, r as never));
     assert.deepEqual(
       received.map((x) => x.event),
-      ['term:shadow', 'term:unshadow', 'room:subscribe'],
+      ['term:shadow', 'shadow:ack', 'term:unshadow', 'room:subscribe'],
     );
     assert.deepEqual(received[0]?.args, [{ sessionId: 'session-a', terminal: 'shell', fromSeq: 0 }]);
-    assert.deepEqual(received[1]?.args, [{ sessionId: 'session-a', terminal: 'shell' }]);
+    assert.deepEqual(received[1]?.args, [{ sessionId: 'session-a', terminal: 'shell', bytes: 5 }], 'the view’s ack, for its session');
+    assert.deepEqual(received[2]?.args, [{ sessionId: 'session-a', terminal: 'shell' }]);
   });
 });

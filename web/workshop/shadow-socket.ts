@@ -6,9 +6,12 @@
  * listens to `term:output`; the instructor has no session of their own, so
  * this adapter turns an attach into `term:shadow {sessionId, terminal,
  * fromSeq}`, hands the view the `shadow:output` frames of that session only,
- * and has no input path at all: input, resize and acks are dropped here,
- * before the wire, so a keystroke in the shadow cannot reach the learner's
- * shell even if the server forgot to refuse it.
+ * and passes on the view's acknowledgements as `shadow:ack` (flow control:
+ * the server sends a shadow that falls behind no more than it can parse,
+ * without ever pausing the learner for it). It has no input path at all:
+ * input and resize are dropped here, before the wire, so a keystroke in the
+ * shadow cannot reach the learner's shell even if the server forgot to
+ * refuse it.
  */
 import type { ClientToServerEvents, OutputFrame, ShadowFrame } from '../../common/protocol.js';
 import type { PageSocket } from '../socket.js';
@@ -22,7 +25,7 @@ export class ShadowSocket {
   /** Terminals this adapter asked to shadow (to unshadow them on close). */
   private readonly watched = new Set<string>();
   private readonly droppedListeners = new Set<(event: string) => void>();
-  /** Emits the adapter refused: keystrokes, resizes, acks. */
+  /** Emits the adapter refused: keystrokes, resizes. */
   dropped = 0;
   private closed = false;
 
@@ -77,7 +80,12 @@ export class ShadowSocket {
       this.socket.emit('term:shadow', { sessionId: this.sessionId, terminal: req.terminal, fromSeq: req.fromSeq }, ack);
       return this;
     }
-    // term:input, term:resize, term:ack: a shadow never writes.
+    if (event === 'term:ack' && !this.closed) {
+      const [req] = args as [{ terminal: string; bytes: number }];
+      if (this.watched.has(req.terminal)) this.socket.emit('shadow:ack', { sessionId: this.sessionId, terminal: req.terminal, bytes: req.bytes });
+      return this;
+    }
+    // term:input, term:resize: a shadow never writes.
     this.dropped++;
     for (const l of this.droppedListeners) l(event);
     return this;
