@@ -142,7 +142,7 @@ describe('re-check, answers and keyboard in Chromium (browser, ux)', function ()
     assert.deepEqual(pageErrors, []);
   });
 
-  it('shows a watched step as "watching…" without an endless animation (one delays every echo by about a frame)', async () => {
+  it('shows a watched step as "watching…" without an endless animation (one delays every echo by about a frame), nor a blinking caret', async () => {
     const step = page.locator('section.kl-step[data-step="background"]');
     await step.scrollIntoViewIfNeeded();
     await step.locator('.kl-watch').waitFor({ state: 'visible' });
@@ -156,6 +156,9 @@ describe('re-check, answers and keyboard in Chromium (browser, ux)', function ()
         .map((a) => (a instanceof CSSAnimation ? a.animationName : a.id)),
     );
     assert.deepEqual(endless, []);
+    // Nor the hidden textarea xterm.js takes keys through: its invisible caret would blink, a frame each time.
+    const caret = await page.evaluate(() => getComputedStyle(document.querySelector('.kl-terms .xterm-helper-textarea')!).getPropertyValue('caret-animation'));
+    assert.equal(caret, 'manual');
   });
 
   it('a second tab of the lab that parses nothing (frozen) holds back neither the terminal in use nor itself once awake', async () => {
