@@ -49,6 +49,16 @@ const DIM = '\x1b[2m';
 const CANCEL = '\x18';
 const RESET = '\x1b[0m';
 
+/**
+ * What the terminal shows where `missing` bytes of output were skipped (they
+ * left the server's replay buffer before this view got them). CAN first: the
+ * output before the gap may have stopped inside an escape sequence or an OSC
+ * string, which would swallow the line break.
+ */
+export function gapNotice(missing: number): string {
+  return `${CANCEL}\r\n${DIM}[${missing} bytes of older output are no longer available]${RESET}\r\n`;
+}
+
 export class TerminalView {
   readonly name: string;
   readonly title: string;
@@ -253,8 +263,7 @@ export class TerminalView {
       data = utf8Skip(data, this.received - seq);
       seq = this.received;
     } else if (seq > this.received && this.received > 0) {
-      // CAN first: the output before the gap may have stopped inside an escape sequence, which it ends.
-      this.term.write(`${CANCEL}\r\n${DIM}[${seq - this.received} bytes of older output are no longer available]${RESET}\r\n`);
+      this.term.write(gapNotice(seq - this.received));
     }
     const n = f.seq + bytes - seq;
     this.received = seq + n;
