@@ -17,6 +17,7 @@ import { randomBytes } from 'node:crypto';
 import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { openRawBarePage, openRawServerPage, rawStreamFile, rawWarmUp } from './raw-pages.js';
+import { statFields } from './proc-tree.js';
 import { buildBareXterm, buildKindlabWeb, startServer, WORK } from './servers.js';
 import type { StreamResult } from './pages.js';
 
@@ -46,9 +47,9 @@ function snapshot(): { threads: Map<string, Thread>; reaped: Map<string, { name:
     if (!/^\d+$/.test(pid)) continue;
     try {
       const name = processName(pid);
-      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      // cutime and cstime: fields 16 and 17 of stat, 14 and 15 after the command name.
+      const fields = statFields(pid);
+      if (!fields) continue;
+      // cutime and cstime: fields 16 and 17 of proc(5).
       reaped.set(pid, { name, ms: (Number(fields[13]) + Number(fields[14])) * TICK_MS });
       for (const tid of readdirSync(`/proc/${pid}/task`)) {
         const comm = readFileSync(`/proc/${pid}/task/${tid}/comm`, 'utf8').trim();
@@ -78,7 +79,9 @@ async function measured(label: string, run: () => Promise<StreamResult>, mib: nu
   }
   for (const [pid, p] of b.reaped) {
     const ms = p.ms - (a.reaped.get(pid)?.ms ?? p.ms);
-    if (ms > 0) sums.set(`${p.name} | its exited children`, { run: ms, wait: Number.NaN });
+    if (ms <= 0) continue;
+    const key = `${p.name} | its exited children`;
+    sums.set(key, { run: (sums.get(key)?.run ?? 0) + ms, wait: Number.NaN });
   }
   const rows = [...sums].filter(([, v]) => v.run >= 10).sort((x, y) => y[1].run - x[1].run);
   const total = rows.reduce((n, [, v]) => n + v.run, 0);

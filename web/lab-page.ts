@@ -14,7 +14,6 @@ import { duration, fill, h, type Child } from './dom.js';
 import { EnvPanel } from './env-panel.js';
 import { TerminalTabs } from './terminal/terminal-tabs.js';
 
-
 const STATUS_LABELS: Record<StepStatus, string> = {
   'not-started': '',
   'in-progress': 'in progress',
