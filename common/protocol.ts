@@ -56,7 +56,7 @@ export const FLOW_LOW_WATERMARK = 512 * 1024;
 export const FLOW_LAG_LIMIT = FLOW_HIGH_WATERMARK + 2 * OUTPUT_BATCH_MAX_BYTES;
 /** The browser acknowledges parsed output in steps of roughly this many bytes. */
 export const FLOW_ACK_CHUNK = 64 * 1024;
-/** Replay buffer per terminal; trimmed on whole batches, the oldest cut to start outside any escape sequence. */
+/** Replay buffer per terminal: at least the last this many bytes, trimmed on whole batches (so up to one batch more), the oldest cut to start outside any escape sequence. */
 export const REPLAY_BUFFER_BYTES = 1024 * 1024;
 /** A terminal without viewers lives this long before its shell is closed (15 min). */
 export const DEFAULT_TERMINAL_GRACE_MS = 15 * 60 * 1000;

@@ -315,13 +315,17 @@ export class DurableTerminal {
   }
 
   /**
-   * Drop the oldest whole chunks beyond the replay limit. PTY reads split the
-   * stream anywhere, so the chunk left at the front may start inside an escape
-   * sequence: it is cut to begin just past that sequence, so a replay never
-   * begins with the tail of one (a chunk that never leaves the sequence goes).
+   * Drop the oldest whole chunks the replay limit does not need: the chunk
+   * that holds the limit's first byte stays, so a viewer can always get at
+   * least the last replayBytes (dropping it too would leave only what came
+   * after it, little or nothing once one batch is larger than the limit).
+   * PTY reads split the stream anywhere, so the chunk left at the front may
+   * start inside an escape sequence: it is cut to begin just past that
+   * sequence, so a replay never begins with the tail of one (a chunk that
+   * never leaves the sequence goes).
    */
   private trimBuffer(): void {
-    while (this.bufferedBytes > this.limits.replayBytes && this.chunks.length > 1) this.dropFront();
+    while (this.chunks.length > 1 && this.bufferedBytes - this.chunks[0]!.bytes >= this.limits.replayBytes) this.dropFront();
     for (let front = this.chunks[0]; front && front.startState !== 'ground'; front = this.chunks[0]) {
       const at = groundIndex(front.startState, front.data);
       if (at === -1) {
