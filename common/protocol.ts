@@ -24,13 +24,14 @@ export const OUTPUT_BATCH_MS = 5;
  */
 export const OUTPUT_BATCH_MAX_BYTES = 256 * 1024;
 /**
- * A batch of at least this many characters is sent as bytes, in one binary
+ * A batch of at least this many bytes is sent as bytes, in one binary
  * WebSocket message (common/socket-parser.ts); a shorter one as text. Bytes
  * spare the page a UTF-8 decode into a string and xterm.js parses them
- * faster; text keeps an echo or a prompt a plain text message, the path
- * measured fastest for typing (docs/performance.md).
+ * faster (the server reads the PTY as bytes, so they cost it nothing); text
+ * keeps an echo or a prompt a plain text message, the path measured fastest
+ * for typing (docs/performance.md).
  */
-export const OUTPUT_BINARY_MIN_CHARS = 16 * 1024;
+export const OUTPUT_BINARY_MIN_BYTES = 16 * 1024;
 /**
  * Flow control: pause the PTY when this many bytes are unacknowledged by the
  * browser (4 output frames of OUTPUT_BATCH_MAX_BYTES; memory per flooding
@@ -81,7 +82,7 @@ export interface OutputFrame {
   readonly terminal: string;
   /** Sequence number of the first byte of `data` in the terminal's output stream. */
   readonly seq: number;
-  /** Text, or UTF-8 bytes for a large frame (OUTPUT_BINARY_MIN_CHARS); whole characters either way. */
+  /** Text, or UTF-8 bytes for a large frame (OUTPUT_BINARY_MIN_BYTES); whole characters either way. */
   readonly data: string | Uint8Array;
 }
 

@@ -3,7 +3,7 @@
  * bytes travels as ONE binary WebSocket message instead of socket.io's two or
  * more (a text header with placeholders, then each attachment on its own).
  *
- * Why: large terminal output is sent as bytes (see OUTPUT_BINARY_MIN_CHARS in common/protocol.ts),
+ * Why: large terminal output is sent as bytes (see OUTPUT_BINARY_MIN_BYTES in common/protocol.ts),
  * and with the stock parser every such frame cost the page two WebSocket
  * messages and acted only on the second; a text frame costs the page a UTF-8
  * decode into a string and the server a JSON escape of every control

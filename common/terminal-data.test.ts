@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { byteLength, outputText, toWire, utf8Length, utf8Skip } from './terminal-data.js';
-import { OUTPUT_BINARY_MIN_CHARS } from './protocol.js';
+import { OUTPUT_BINARY_MIN_BYTES } from './protocol.js';
 
 describe('utf8Length', () => {
   it('counts the same bytes as the server (Buffer.byteLength) for ASCII, 2-, 3- and 4-byte characters', () => {
@@ -28,13 +28,12 @@ describe('output data (text or bytes)', () => {
     assert.equal(outputText(bytes), text);
   });
 
-  it('sends a batch as bytes from OUTPUT_BINARY_MIN_CHARS characters, as text below', () => {
-    const small = 'x'.repeat(OUTPUT_BINARY_MIN_CHARS - 1);
-    const large = '€'.repeat(OUTPUT_BINARY_MIN_CHARS);
-    assert.equal(toWire(small), small);
-    const wire = toWire(large);
-    assert.ok(wire instanceof Uint8Array);
-    assert.equal(wire.length, Buffer.byteLength(large));
-    assert.equal(outputText(wire), large);
+  it('sends a batch as its bytes from OUTPUT_BINARY_MIN_BYTES bytes, as text below', () => {
+    const small = '€'.repeat((OUTPUT_BINARY_MIN_BYTES - 1) / 3) + 'x'.repeat((OUTPUT_BINARY_MIN_BYTES - 1) % 3);
+    assert.equal(Buffer.byteLength(small), OUTPUT_BINARY_MIN_BYTES - 1);
+    assert.equal(toWire(Buffer.from(small)), small);
+    const large = Buffer.from('€'.repeat(OUTPUT_BINARY_MIN_BYTES / 2));
+    assert.equal(toWire(large), large, 'the same bytes, not a copy');
+    assert.equal(outputText(toWire(large)), large.toString());
   });
 });

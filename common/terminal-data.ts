@@ -1,12 +1,13 @@
 /**
  * Terminal output as it travels: a frame's data is text, or bytes once the
- * frame is large (OUTPUT_BINARY_MIN_CHARS; common/socket-parser.ts says why).
+ * frame is large (OUTPUT_BINARY_MIN_BYTES; common/socket-parser.ts says why).
  * Either way the stream is numbered by UTF-8 byte offset, and every end
  * counts, skips and reads it with the functions here. A frame always holds
- * whole characters (the server cuts text, never bytes), so each frame's bytes
- * decode on their own.
+ * whole characters of valid UTF-8 (the server cuts its batches between
+ * characters and replaces malformed bytes, server/terminals/output-bytes.ts),
+ * so each frame's bytes decode on their own, to exactly as many bytes.
  */
-import { OUTPUT_BINARY_MIN_CHARS } from './protocol.js';
+import { OUTPUT_BINARY_MIN_BYTES } from './protocol.js';
 import { decodeUtf8, encodeUtf8 } from './utf8.js';
 
 export type OutputData = string | Uint8Array;
@@ -53,7 +54,7 @@ export function outputText(data: OutputData): string {
   return typeof data === 'string' ? data : decodeUtf8(data);
 }
 
-/** What the server sends for a batch of output: text while small, bytes once large. */
-export function toWire(text: string): OutputData {
-  return text.length >= OUTPUT_BINARY_MIN_CHARS ? encodeUtf8(text) : text;
+/** What the server sends for a batch of output (whole characters of valid UTF-8): text while small, the bytes themselves once large. */
+export function toWire(bytes: Uint8Array): OutputData {
+  return bytes.length >= OUTPUT_BINARY_MIN_BYTES ? bytes : decodeUtf8(bytes);
 }

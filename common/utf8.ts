@@ -6,13 +6,15 @@
  */
 interface Utf8Globals {
   TextEncoder: new () => { encode(text: string): Uint8Array };
-  TextDecoder: new (label?: string, options?: { fatal?: boolean }) => { decode(bytes: Uint8Array): string };
+  TextDecoder: new (label?: string, options?: { fatal?: boolean; ignoreBOM?: boolean }) => { decode(bytes: Uint8Array): string };
 }
 const { TextEncoder, TextDecoder } = globalThis as unknown as Utf8Globals;
 
 const encoder = new TextEncoder();
-const decoder = new TextDecoder();
-const strict = new TextDecoder('utf-8', { fatal: true });
+// ignoreBOM: a U+FEFF at the start of a frame is output like any other
+// character (the default would drop it, and its 3 bytes from the count).
+const decoder = new TextDecoder('utf-8', { ignoreBOM: true });
+const strict = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
 export function encodeUtf8(text: string): Uint8Array {
   return encoder.encode(text);

@@ -1,9 +1,10 @@
 /**
  * A terminal whose shell belongs to the session, not to a browser socket.
  *
- * Output is one stream per terminal, numbered by UTF-8 byte offset (`seq`),
- * and it keeps counting across shell restarts so a viewer's position stays
- * meaningful. The last REPLAY_BUFFER_BYTES are kept as whole batches (the
+ * Output is one stream per terminal, read from the PTY as bytes and numbered
+ * by byte offset (`seq`); batches hold whole characters of valid UTF-8
+ * (output-bytes.ts), so the browser counts the same bytes. The stream keeps
+ * counting across shell restarts so a viewer's position stays meaningful. The last REPLAY_BUFFER_BYTES are kept as whole batches (the
  * oldest one cut so it starts outside any escape sequence), so a viewer that
  * (re)attaches from the seq it last saw gets exactly what it missed. Several
  * viewers may watch at once. Flow control follows the fastest of them: the
@@ -14,6 +15,7 @@
  */
 import type { Pty } from '../../cluster/pty.js';
 import { escapeStateAfter, groundIndex, type EscapeState } from './escape-state.js';
+import { completeLength, joinReads, wellFormed } from './output-bytes.js';
 import {
   FLOW_HIGH_WATERMARK,
   FLOW_LAG_LIMIT,
@@ -30,9 +32,15 @@ export interface TerminalSize {
   readonly rows: number;
 }
 
+/** Output for a viewer: whole characters of valid UTF-8, from byte `seq` of the stream. */
+export interface TerminalFrame {
+  readonly seq: number;
+  readonly data: Buffer;
+}
+
 /** Where a viewer's output goes (a socket, a test, an instructor's shadow view). */
 export interface TerminalViewer {
-  output(frame: { readonly seq: number; readonly data: string }): void;
+  output(frame: TerminalFrame): void;
 }
 
 /** A viewer's attachment; detaching never stops the shell (only the grace period does). */
@@ -86,13 +94,7 @@ const HANGUP_GRACE_MS = 1000;
 /** Used until a viewer tells us its size. */
 const DEFAULT_SIZE: TerminalSize = { cols: 80, rows: 24 };
 
-interface Frame {
-  readonly seq: number;
-  readonly data: string;
-  readonly bytes: number;
-}
-
-interface Chunk extends Frame {
+interface Chunk extends TerminalFrame {
   /** Escape-sequence state of the stream where this chunk starts (a replay may only start in ground). */
   readonly startState: EscapeState;
 }
@@ -119,7 +121,8 @@ export class DurableTerminal {
   private escapeState: EscapeState = 'ground';
   /** Seq of the next byte to be batched (end of the flushed stream). */
   private end = 0;
-  private pending: string[] = [];
+  /** PTY reads not yet flushed (the last may end inside a character, which waits for the next read). */
+  private pending: Buffer[] = [];
   private pendingBytes = 0;
   private batchTimer: NodeJS.Timeout | undefined;
   /** When output was last sent (performance.now()); output after a quiet spell is sent at once. */
@@ -258,9 +261,9 @@ export class DurableTerminal {
     this.setStatus('live');
   }
 
-  private onPtyData(data: string): void {
+  private onPtyData(data: Buffer): void {
     this.pending.push(data);
-    this.pendingBytes += Buffer.byteLength(data, 'utf8');
+    this.pendingBytes += data.length;
     if (this.pendingBytes >= this.limits.batchMaxBytes) this.flush();
     else if (this.batchTimer === undefined && performance.now() - this.lastSentAt >= this.limits.batchMs) {
       // Leading edge: output after a quiet spell (a keystroke's echo) goes out
@@ -271,22 +274,30 @@ export class DurableTerminal {
     } else this.batchTimer ??= setTimeout(() => this.flush(), this.limits.batchMs);
   }
 
-  private flush(): void {
+  /**
+   * Move the batch into the stream and send it. The first bytes of a
+   * character the last read cut stay pending for the next batch, unless this
+   * is the shell's last output (`final`), when they show as U+FFFD.
+   */
+  private flush(final = false): void {
     clearTimeout(this.batchTimer);
     this.batchTimer = undefined;
     // Only a flush that sends counts: the empty flush of the trailing timer
     // after an echo must not restart the quiet spell, or the next keystroke's
     // echo (typed 5-10 ms later) waits out a whole batch window again.
     if (this.pendingBytes === 0) return;
+    const reads = joinReads(this.pending, this.pendingBytes);
+    const whole = final ? reads.length : completeLength(reads);
+    if (whole === 0) return;
+    this.pending = whole < reads.length ? [reads.subarray(whole)] : [];
+    this.pendingBytes = reads.length - whole;
     this.lastSentAt = performance.now();
-    const data = this.pending.join('');
-    const chunk: Chunk = { seq: this.end, data, bytes: this.pendingBytes, startState: this.escapeState };
+    const data = wellFormed(whole < reads.length ? reads.subarray(0, whole) : reads);
+    const chunk: Chunk = { seq: this.end, data, startState: this.escapeState };
     this.escapeState = escapeStateAfter(this.escapeState, data);
-    this.pending = [];
-    this.pendingBytes = 0;
-    this.end += chunk.bytes;
+    this.end += data.length;
     this.chunks.push(chunk);
-    this.bufferedBytes += chunk.bytes;
+    this.bufferedBytes += data.length;
     this.trimBuffer();
     for (const v of this.viewers) {
       // A viewer that lags (or now falls too far behind) gets it when it catches up.
@@ -295,10 +306,10 @@ export class DurableTerminal {
     this.updateFlow();
   }
 
-  private send(v: ViewerState, frame: Frame): void {
-    v.unacked += frame.bytes;
-    v.sent = frame.seq + frame.bytes;
-    v.viewer.output({ seq: frame.seq, data: frame.data });
+  private send(v: ViewerState, frame: TerminalFrame): void {
+    v.unacked += frame.data.length;
+    v.sent = frame.seq + frame.data.length;
+    v.viewer.output(frame);
   }
 
   /**
@@ -325,38 +336,46 @@ export class DurableTerminal {
    * never leaves the sequence goes).
    */
   private trimBuffer(): void {
-    while (this.chunks.length > 1 && this.bufferedBytes - this.chunks[0]!.bytes >= this.limits.replayBytes) this.dropFront();
+    while (this.chunks.length > 1 && this.bufferedBytes - this.chunks[0]!.data.length >= this.limits.replayBytes) this.dropFront();
     for (let front = this.chunks[0]; front && front.startState !== 'ground'; front = this.chunks[0]) {
       const at = groundIndex(front.startState, front.data);
       if (at === -1) {
         this.dropFront();
         continue;
       }
-      const skipped = Buffer.byteLength(front.data.slice(0, at), 'utf8');
-      this.chunks[0] = { seq: front.seq + skipped, data: front.data.slice(at), bytes: front.bytes - skipped, startState: 'ground' };
-      this.bufferedBytes -= skipped;
+      // Escape sequences are ASCII, so `at` is a character boundary.
+      this.chunks[0] = { seq: front.seq + at, data: front.data.subarray(at), startState: 'ground' };
+      this.bufferedBytes -= at;
     }
   }
 
   private dropFront(): void {
     const dropped = this.chunks.shift();
-    if (dropped) this.bufferedBytes -= dropped.bytes;
+    if (dropped) this.bufferedBytes -= dropped.data.length;
   }
 
-  /** Buffered output from `from` on, coalesced into frames of at most batchMaxBytes. */
-  private *replayFrom(from: number): Generator<Frame> {
-    let frame: Frame | undefined;
+  /**
+   * Buffered output from `from` on, coalesced into frames of at most
+   * batchMaxBytes. `from` is where an earlier frame ended, so a chunk is
+   * only ever cut between characters.
+   */
+  private *replayFrom(from: number): Generator<TerminalFrame> {
+    let parts: Buffer[] = [];
+    let seq = from;
+    let bytes = 0;
     for (const c of this.chunks) {
-      if (c.seq + c.bytes <= from) continue;
-      const part = c.seq >= from ? c : sliceChunk(c, from);
-      if (frame && frame.bytes + part.bytes <= this.limits.batchMaxBytes) {
-        frame = { seq: frame.seq, data: frame.data + part.data, bytes: frame.bytes + part.bytes };
-      } else {
-        if (frame) yield frame;
-        frame = part;
+      if (c.seq + c.data.length <= from) continue;
+      const part = c.seq >= from ? c.data : c.data.subarray(from - c.seq);
+      if (bytes > 0 && bytes + part.length > this.limits.batchMaxBytes) {
+        yield { seq, data: joinReads(parts, bytes) };
+        parts = [];
+        bytes = 0;
       }
+      if (bytes === 0) seq = Math.max(c.seq, from);
+      parts.push(part);
+      bytes += part.length;
     }
-    if (frame) yield frame;
+    if (bytes > 0) yield { seq, data: joinReads(parts, bytes) };
   }
 
   /** Pause while even the fastest viewer has too much unacknowledged; a viewer that left holds nothing. */
@@ -391,7 +410,7 @@ export class DurableTerminal {
   }
 
   private closed(message: string): void {
-    this.flush();
+    this.flush(true);
     this.detachPty();
     this.setStatus('closed', message);
   }
@@ -433,8 +452,3 @@ export class DurableTerminal {
   }
 }
 
-/** The part of a chunk from `from` on (only when a viewer asks for a seq inside a chunk). */
-function sliceChunk(c: Frame, from: number): Frame {
-  const bytes = Buffer.from(c.data, 'utf8').subarray(from - c.seq);
-  return { seq: from, data: bytes.toString('utf8'), bytes: bytes.length };
-}

@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
 import { escapeStateAfter, groundIndex, type EscapeState } from './escape-state.js';
 
-/** The state after feeding `parts` one by one, as PTY reads would arrive. */
-const after = (...parts: string[]): EscapeState => parts.reduce<EscapeState>(escapeStateAfter, 'ground');
+/** The state after feeding `parts` one by one (as UTF-8, or as the bytes given), as PTY reads would arrive. */
+const after = (...parts: (string | Buffer)[]): EscapeState => parts.reduce<EscapeState>((state, p) => escapeStateAfter(state, Buffer.from(p)), 'ground');
+const ground = (state: EscapeState, data: string): number => groundIndex(state, Buffer.from(data));
 
 describe('escapeStateAfter', () => {
   it('is ground after plain text and after complete sequences', () => {
@@ -58,20 +59,30 @@ describe('escapeStateAfter', () => {
       assert.equal(state !== 'ground', inside.has(cut), `cut at ${cut}: ${JSON.stringify(stream.slice(Math.max(0, cut - 6), cut))} → ${state}`);
       assert.equal(after(stream.slice(0, cut), stream.slice(cut)), 'ground');
       // Where a replay could begin when a chunk starts at this cut: just past the sequence.
-      const at = groundIndex(state, stream.slice(cut));
+      const at = ground(state, stream.slice(cut));
       assert.ok(at >= 0 && (at === 0) === !inside.has(cut), `cut at ${cut}: ground again at +${at}`);
       assert.equal(after(stream.slice(0, cut + at)), 'ground');
     }
   });
 
+  it('reads UTF-8: a character of several bytes moves the state as one character would, split or not', () => {
+    assert.equal(after('\x1b]0;café'), 'osc');
+    assert.equal(after('\x1b]0;caf', Buffer.from([0xc3]), Buffer.from([0xa9, 0x07])), 'ground');
+    assert.equal(after('\x1b[38;5', '€'), 'csi');
+    assert.equal(after('\x1b', '€ text'), 'ground');
+    assert.equal(after('\x1b(', '✓'), 'ground');
+    assert.equal(after('\x1bPdonnées', '\x1b\\'), 'ground');
+    assert.equal(ground('osc', 'é\x07$ '), 3, 'a byte offset: é is two bytes');
+  });
+
   it('groundIndex: where a chunk that starts inside a sequence can be shown from', () => {
-    assert.equal(groundIndex('ground', 'plain'), 0);
-    assert.equal(groundIndex('csi', '0mline 1'), 2);
-    assert.equal(groundIndex('escape', '[0mline 1'), 3);
-    assert.equal(groundIndex('osc', 'title\x07$ '), 6);
-    assert.equal(groundIndex('osc', 'title\x1b\\$ '), 7);
-    assert.equal(groundIndex('string', 'sixel data\x1b\\x'), 12);
-    assert.equal(groundIndex('osc', 'a title that never ends'), -1);
-    assert.equal(groundIndex('csi', '38;5'), -1);
+    assert.equal(ground('ground', 'plain'), 0);
+    assert.equal(ground('csi', '0mline 1'), 2);
+    assert.equal(ground('escape', '[0mline 1'), 3);
+    assert.equal(ground('osc', 'title\x07$ '), 6);
+    assert.equal(ground('osc', 'title\x1b\\$ '), 7);
+    assert.equal(ground('string', 'sixel data\x1b\\x'), 12);
+    assert.equal(ground('osc', 'a title that never ends'), -1);
+    assert.equal(ground('csi', '38;5'), -1);
   });
 });

@@ -5,9 +5,14 @@
  * PTY reads split the stream anywhere, including inside `ESC [ 3 1 m` or an
  * OSC title. A replay that began in the middle of one would show its tail as
  * stray text ("[0mline 42"). Tracking the state at the end of each chunk costs
- * one native `lastIndexOf` plus a look at the few characters after the last
- * ESC: every ESC starts a new sequence (or ends a string one as `ESC \`), so
- * what came before it does not matter.
+ * one native `lastIndexOf` plus a look at the few bytes after the last ESC:
+ * every ESC starts a new sequence (or ends a string one as `ESC \`), so what
+ * came before it does not matter.
+ *
+ * The stream is UTF-8 bytes. Every byte that matters here is ASCII, and the
+ * bytes of a multi-byte character (0x80 and up) move the state exactly as the
+ * one character would: each ends an ESC or its intermediates, and none ends a
+ * CSI, OSC or string sequence.
  *
  * States follow the VT500 parser model that xterm.js implements
  * (https://vt100.net/emu/dec_ansi_parser): ground, after ESC, ESC with
@@ -20,7 +25,7 @@ export type EscapeState = 'ground' | 'escape' | 'escapeIntermediate' | 'csi' | '
 const ESC = 0x1b;
 const BEL = 0x07;
 
-/** One character's effect on the state. */
+/** One byte's effect on the state. */
 function step(state: EscapeState, c: number): EscapeState {
   if (c === ESC) return 'escape';
   switch (state) {
@@ -44,24 +49,26 @@ function step(state: EscapeState, c: number): EscapeState {
 }
 
 /** The state after `data`, given the state before it. */
-export function escapeStateAfter(before: EscapeState, data: string): EscapeState {
-  const lastEsc = data.lastIndexOf('\x1b');
+export function escapeStateAfter(before: EscapeState, data: Uint8Array): EscapeState {
+  // A Buffer's lastIndexOf is a native memrchr; a plain Uint8Array's is not, so borrow it.
+  const lastEsc = Buffer.prototype.lastIndexOf.call(data, ESC);
   let state = lastEsc === -1 ? before : 'escape';
   // From ground with no ESC left, nothing can leave ground again.
-  for (let i = lastEsc + 1; i < data.length && state !== 'ground'; i++) state = step(state, data.charCodeAt(i));
+  for (let i = lastEsc + 1; i < data.length && state !== 'ground'; i++) state = step(state, data[i]!);
   return state;
 }
 
 /**
- * The first index of `data` at which the stream is back in ground state,
- * given the state before it (0 when it already is); -1 if it never gets there.
+ * The first byte offset of `data` at which the stream is back in ground
+ * state, given the state before it (0 when it already is); -1 if it never
+ * gets there.
  */
-export function groundIndex(before: EscapeState, data: string): number {
+export function groundIndex(before: EscapeState, data: Uint8Array): number {
   let state = before;
   let i = 0;
   for (; state !== 'ground'; i++) {
     if (i >= data.length) return -1;
-    state = step(state, data.charCodeAt(i));
+    state = step(state, data[i]!);
   }
   return i;
 }

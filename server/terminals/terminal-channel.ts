@@ -15,7 +15,7 @@ import {
   type ServerToClientEvents,
 } from '../../common/protocol.js';
 import { toWire } from '../../common/terminal-data.js';
-import type { TerminalAttachment, TerminalSize } from './durable-terminal.js';
+import type { TerminalAttachment, TerminalFrame, TerminalSize } from './durable-terminal.js';
 import type { TerminalHub } from './terminal-hub.js';
 
 const terminalName = z.string({ error: 'terminal must be a name' }).min(1, 'terminal must be a name').max(200, 'terminal name is too long');
@@ -87,7 +87,7 @@ export function bindTerminalEvents(socket: KindlabSocket, hub: TerminalHub): () 
     attachments.get(req.terminal)?.detach();
     // The reply goes out before the replay, so the client knows where the replay ends before the frames arrive.
     let replayEnd = -1;
-    const queued: { seq: number; data: string }[] = [];
+    const queued: TerminalFrame[] = [];
     let attachment: TerminalAttachment;
     try {
       attachment = terminal.attach(

@@ -10,7 +10,7 @@ import { z } from 'zod';
 import { ROOM_UPDATE_INTERVAL_MS, type ClientToServerEvents, type ServerToClientEvents } from '../../common/protocol.js';
 import { toWire } from '../../common/terminal-data.js';
 import type { SessionManager } from '../sessions/session-manager.js';
-import type { TerminalAttachment } from '../terminals/durable-terminal.js';
+import type { TerminalAttachment, TerminalFrame } from '../terminals/durable-terminal.js';
 import { identify } from './workshop-routes.js';
 import { INSTRUCTOR_COOKIE, parseCookies } from './cookies.js';
 import { ENDED_MESSAGE, type Workshop } from './workshop.js';
@@ -108,12 +108,12 @@ export function attachRoomChannel(io: Io, workshop: Workshop, sessions: SessionM
         const key = `${sessionId}\u0000${name}`;
         shadows.get(key)?.detach();
         let ready = false;
-        const queued: { seq: number; data: string }[] = [];
+        const queued: TerminalFrame[] = [];
         // Acknowledged by the instructor's page as it parses (shadow:ack): a
         // shadow that falls behind is sent no more than it can take and
         // catches up later; it never pauses the learner's shell, which
         // follows its fastest viewer.
-        const forward = (f: { seq: number; data: string }) => {
+        const forward = (f: TerminalFrame) => {
           socket.emit('shadow:output', { sessionId, terminal: name, seq: f.seq, data: toWire(f.data) });
         };
         // No size: a shadow never resizes the learner's terminal.

@@ -129,11 +129,16 @@ describe('LocalEnvironment (real bash, real PTY)', () => {
     await env.provision();
     const pty = env.spawnShell('local', { cols: 100, rows: 30 });
     let out = '';
-    pty.onData((d) => (out += d));
+    pty.onData((d) => (out += d.toString('utf8')));
     const exited = new Promise<number>((resolve) => pty.onExit((e) => resolve(e.exitCode)));
     try {
+      // A program that reads whole lines: Backspace after é must erase the character, not one of its two bytes (IUTF8).
+      pty.write('echo "READY-$((1+1))"; read -r line; echo "line=[$line]"\r');
+      assert.ok(await waitFor(() => out.includes('READY-2\r\n'), 3000), `no READY in ${JSON.stringify(out)}`);
+      pty.write('é\x7fx\r');
       pty.write('echo "size=$(stty size) term=$TERM"; cat pod.yaml; exit 7\r');
       assert.equal(await exited, 7);
+      assert.match(out, /line=\[x\]/);
       assert.match(out, /size=30 100 term=xterm-256color/);
       assert.match(out, /kind: Pod/);
       assert.match(out, /kindlab/); // the friendly prompt

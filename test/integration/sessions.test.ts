@@ -217,7 +217,7 @@ describe('sessions (real SQLite, real bash, real PTY)', () => {
     const s = await ready();
     let out = '';
     const term = s.terminals.get('shell')!;
-    term.attach({ output: (f) => (out += f.data) }, 0, { cols: 80, rows: 24 });
+    term.attach({ output: (f) => (out += f.data.toString('utf8')) }, 0, { cols: 80, rows: 24 });
     term.write('echo "in $PWD"\r');
     await until(() => out.includes(`in ${s.environment.workdir('local')}`));
     assert.equal(s.snapshot().terminals[0]?.status, 'live');

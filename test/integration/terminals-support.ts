@@ -10,10 +10,12 @@ import { join } from 'node:path';
 import { createRequire } from 'node:module';
 import { LocalEnvironment } from '../../cluster/local/local-environment.js';
 import type { Pty } from '../../cluster/pty.js';
-import type { DurableTerminal, TerminalAttachment } from '../../server/terminals/durable-terminal.js';
+import type { DurableTerminal, TerminalAttachment, TerminalFrame } from '../../server/terminals/durable-terminal.js';
 
 // @xterm/headless is CommonJS without named ESM exports.
 const headless = createRequire(import.meta.url)('@xterm/headless') as typeof import('@xterm/headless');
+/** Throws on a frame that is not valid UTF-8 on its own (one cut inside a character, or malformed bytes). */
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
 /** Running, not merely a zombie waiting for pid 1 to reap it. */
 export function alive(pid: number): boolean {
@@ -79,13 +81,15 @@ export class RecordingViewer {
     private readonly allowGaps = false,
   ) {}
 
-  output(frame: { seq: number; data: string }): void {
+  output(frame: TerminalFrame): void {
     const gap = this.next >= 0 && frame.seq > this.next && this.allowGaps;
     if (gap) this.gaps.push({ from: this.next, to: frame.seq, textAt: this.text.length });
     else if (this.next >= 0 && frame.seq !== this.next) throw new Error(`stream gap/overlap: expected seq ${this.next}, got ${frame.seq}`);
-    this.frames.push(frame);
-    this.text += frame.data;
-    const bytes = Buffer.byteLength(frame.data, 'utf8');
+    // Every frame must be whole characters of valid UTF-8 on its own: the browser decodes and counts each alone.
+    const data = strictUtf8.decode(frame.data);
+    this.frames.push({ seq: frame.seq, data });
+    this.text += data;
+    const bytes = frame.data.length;
     this.next = frame.seq + bytes;
     if (this.autoAck) queueMicrotask(() => this.attachment?.ack(bytes));
   }

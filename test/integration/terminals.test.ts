@@ -75,7 +75,7 @@ describe('DurableTerminal with real shells', function () {
     // At least the limit is kept (less the cut to the end of an escape sequence), however large the last batch was.
     assert.ok(t.bufferedSize >= 10_000 - 32, `buffer holds only ${t.bufferedSize} bytes`);
     assert.ok(t.bufferStart > 0, 'old output was trimmed');
-    const before = Buffer.from(live.text, 'utf8').subarray(0, t.bufferStart).toString('utf8');
+    const before = Buffer.from(live.text, 'utf8').subarray(0, t.bufferStart);
     assert.equal(escapeStateAfter('ground', before), 'ground', 'the buffer starts outside any escape sequence');
 
     const late = new RecordingViewer();
@@ -124,6 +124,24 @@ describe('DurableTerminal with real shells', function () {
     // The shell goes on as usual (the second half ended without a newline).
     t.write('\r');
     await waitFor(() => live.text.includes('RED\x1b[0mafter\r\n') && PROMPT.test(live.text), 5000, 'after and the prompt');
+  });
+
+  it('reads the PTY as bytes: a character split across reads arrives whole, malformed bytes as U+FFFD, and seq counts what the browser decodes', async () => {
+    const t = make();
+    const v = new RecordingViewer();
+    v.attach(t, 0);
+    await v.waitFor(PROMPT);
+    // The euro sign's first byte, then (long after that read was flushed) its other two; then bytes that are not UTF-8.
+    t.write("printf 'A\\342'; sleep 0.3; printf '\\202\\254B\\n'; printf 'x\\377\\300y\\n'; echo \"DONE-$((6*7))\"\r");
+    await v.waitFor(/DONE-42\r\n[\s\S]*[#$] $/);
+    assert.match(v.text, /\rA€B\r\n/);
+    assert.match(v.text, /\nx\uFFFD\uFFFDy\r\n/);
+    // RecordingViewer decoded every frame on its own, strictly; the bytes it counted are the terminal's.
+    assert.equal(v.next, t.seq);
+    assert.equal(Buffer.byteLength(v.text), t.seq);
+    const late = new RecordingViewer();
+    late.attach(t, 0);
+    assert.equal(late.text, v.text, 'a replay serves the same text');
   });
 
   it('serves two viewers at once, and one leaving does not disturb the other', async () => {
