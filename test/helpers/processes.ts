@@ -4,6 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 
 /** How often assertNoNewChildren looks again while processes are still exiting. */
 const POLL_MS = 100;
@@ -32,4 +33,15 @@ export async function assertNoNewChildren(before: readonly string[], timeoutMs =
   const end = Date.now() + timeoutMs;
   while (added().length > 0 && Date.now() < end) await new Promise((r) => setTimeout(r, POLL_MS));
   assert.deepEqual(added(), [], message);
+}
+
+/** Running, not merely a zombie waiting for its new parent (pid 1 here) to reap it. */
+export function alive(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // The command name may hold spaces and parentheses; the state follows the last ')'.
+    return stat.slice(stat.lastIndexOf(')') + 2)[0] !== 'Z';
+  } catch {
+    return false;
+  }
 }

@@ -8,7 +8,8 @@ import { socketParser } from '../../common/socket-parser.js';
 import { byteLength, outputText } from '../../common/terminal-data.js';
 import { bindTerminalEvents } from '../../server/terminals/terminal-channel.js';
 import { TerminalHub } from '../../server/terminals/terminal-hub.js';
-import { alive, ShellFactory, waitFor } from './terminals-support.js';
+import { alive } from '../helpers/processes.js';
+import { ShellFactory, waitFor } from './terminals-support.js';
 
 type Client = ClientSocket<ServerToClientEvents, ClientToServerEvents>;
 

@@ -3,7 +3,7 @@
  * viewers that record what they were sent, and a headless xterm to read the
  * screen a learner would see.
  */
-import { readFileSync } from 'node:fs';
+import { alive } from '../helpers/processes.js';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -16,16 +16,6 @@ import type { DurableTerminal, TerminalAttachment, TerminalFrame } from '../../s
 const headless = createRequire(import.meta.url)('@xterm/headless') as typeof import('@xterm/headless');
 /** Throws on a frame that is not valid UTF-8 on its own (one cut inside a character, or malformed bytes). */
 const strictUtf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
-
-/** Running, not merely a zombie waiting for pid 1 to reap it. */
-export function alive(pid: number): boolean {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2)[0] !== 'Z';
-  } catch {
-    return false;
-  }
-}
 
 export async function waitFor(cond: () => boolean, ms: number, what: string): Promise<void> {
   const end = Date.now() + ms;

@@ -3,7 +3,8 @@ import { FLOW_HIGH_WATERMARK, FLOW_LAG_LIMIT, OUTPUT_BATCH_MAX_BYTES, REPLAY_BUF
 import { DurableTerminal, type TerminalStatusEvent } from '../../server/terminals/durable-terminal.js';
 import { escapeStateAfter } from '../../server/terminals/escape-state.js';
 import { TerminalHub } from '../../server/terminals/terminal-hub.js';
-import { alive, RecordingViewer, screen, ShellFactory, waitFor } from './terminals-support.js';
+import { alive } from '../helpers/processes.js';
+import { RecordingViewer, screen, ShellFactory, waitFor } from './terminals-support.js';
 
 /** The end of bash's prompt (`#` as root, as in CI containers). */
 const PROMPT = /[#$] $/;
