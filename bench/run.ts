@@ -6,7 +6,7 @@
  * `--quick` runs a few samples of everything (a smoke test, not results).
  */
 import { randomBytes } from 'node:crypto';
-import { appendFileSync, existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, release, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { execFileSync } from 'node:child_process';
@@ -97,6 +97,26 @@ function machine(browserVersion: string): Record<string, string | number> {
     bash: sh('bash', ['--version']).split('\n')[0] ?? 'unknown',
     wetty: '3.2.0',
   };
+}
+
+/** The machine's CPU time so far (/proc/stat, in USER_HZ ticks): all of it, and what the hypervisor gave to others (steal). */
+function cpuTicks(): { total: number; steal: number } {
+  // user nice system idle iowait irq softirq steal; guest time is already counted in user and nice.
+  const f = (readFileSync('/proc/stat', 'utf8').split('\n')[0] ?? '').trim().split(/\s+/).slice(1, 9).map(Number);
+  return { total: f.reduce((a, b) => a + b, 0), steal: f[7] ?? 0 };
+}
+
+/**
+ * Run a phase and note the share of the machine's CPU time the hypervisor
+ * stole meanwhile (a VM's vCPU waiting for a host core): a p99 or a stream
+ * taken while it was high is the machine's noise, and runs differ by it.
+ */
+async function notingSteal<T>(into: Record<string, number>, phase: string, run: () => Promise<T>): Promise<T> {
+  const before = cpuTicks();
+  const result = await run();
+  const after = cpuTicks();
+  into[phase] = after.total > before.total ? round((100 * (after.steal - before.steal)) / (after.total - before.total), 1) : 0;
+  return result;
 }
 
 // ---- phases -----------------------------------------------------------------
@@ -263,6 +283,8 @@ async function main(): Promise<number> {
   const results: Record<string, unknown> = { date: new Date().toISOString(), quick, config: cfg, machine: machine(browser.version()) };
   const servers = new Map<ServerName, RunningServer>();
   const pages = new Map<ServerName, TermPage>();
+  const steal: Record<string, number> = {};
+  results.stealPercent = steal;
   try {
     // Ceilings: the PTY alone and xterm.js alone, on the same payloads.
     log('ceilings');
@@ -294,11 +316,13 @@ async function main(): Promise<number> {
     try {
       // Untimed: warms the fresh Chromium's JavaScript, as rawWarmUp does for the server pages.
       for (const form of XTERM_INPUTS) await rawFeed(rawBare, 'escapes', escBytes, form);
-      for (const [name, p] of Object.entries(payloads)) {
-        const byForm = await xtermCeiling(cfg.ceilingRuns, name, p.bytes, (form) => rawFeed(rawBare, name, p.bytes, form));
-        ceilings[name] = { ...playwrightCeilings[name]!, xterm: byForm, xtermMiBps: Math.max(byForm.text, byForm.bytes) };
-        log(`  ${name}: xterm.js ${byForm.text} MiB/s text, ${byForm.bytes} bytes (bare CDP)`);
-      }
+      await notingSteal(steal, 'xterm.js ceiling over bare CDP', async () => {
+        for (const [name, p] of Object.entries(payloads)) {
+          const byForm = await xtermCeiling(cfg.ceilingRuns, name, p.bytes, (form) => rawFeed(rawBare, name, p.bytes, form));
+          ceilings[name] = { ...playwrightCeilings[name]!, xterm: byForm, xtermMiBps: Math.max(byForm.text, byForm.bytes) };
+          log(`  ${name}: xterm.js ${byForm.text} MiB/s text, ${byForm.bytes} bytes (bare CDP)`);
+        }
+      });
     } finally {
       await rawBare.close().catch(() => undefined);
     }
@@ -325,24 +349,28 @@ async function main(): Promise<number> {
     results.pages = Object.fromEntries(await Promise.all(SERVERS.map(async (s) => [s, await pages.get(s)!.page.evaluate('window.__bench.size()')])));
 
     log(`echo: ${cfg.echoRuns} runs × ${cfg.echoPerRun} keys, alternating`);
-    results.echo = await echoPhase(SERVERS, cfg.echoRuns, cfg.echoPerRun, (s) => playwrightDriver(pages.get(s)!));
+    results.echo = await notingSteal(steal, 'echo under Playwright', () => echoPhase(SERVERS, cfg.echoRuns, cfg.echoPerRun, (s) => playwrightDriver(pages.get(s)!)));
 
     log(`throughput under Playwright: ${cfg.streamRuns} run(s) per payload, alternating`);
-    results.throughputPlaywright = await alternatingStreams(cfg.streamRuns, payloads, async (s, file) => {
-      const tp = pages.get(s)!;
-      await enforceSize(tp.page);
-      const res = await streamFile(tp.page, file, 240_000);
-      await tp.page.evaluate('window.__benchTerm.clear()');
-      return res;
-    });
+    results.throughputPlaywright = await notingSteal(steal, 'throughput under Playwright', () =>
+      alternatingStreams(cfg.streamRuns, payloads, async (s, file) => {
+        const tp = pages.get(s)!;
+        await enforceSize(tp.page);
+        const res = await streamFile(tp.page, file, 240_000);
+        await tp.page.evaluate('window.__benchTerm.clear()');
+        return res;
+      }),
+    );
 
     log(`noisy neighbours: ${cfg.flooders} flooding terminals, probe ${cfg.noisyRuns} × ${cfg.noisyPerRun} keys`);
     const noisy: Record<ServerName, number[]> = { kindlab: [], wetty: [] };
     const noisyLost = { kindlab: { n: 0 }, wetty: { n: 0 } };
     const floodRate: Record<ServerName, number[]> = { kindlab: [], wetty: [] };
-    for (let r = 0; r < cfg.noisyRuns; r++) {
-      for (const s of inTurn(SERVERS, r)) floodRate[s].push(await noisyRun(pages.get(s)!, servers.get(s)!, r, cfg, noisy[s], noisyLost[s]));
-    }
+    await notingSteal(steal, 'noisy neighbours', async () => {
+      for (let r = 0; r < cfg.noisyRuns; r++) {
+        for (const s of inTurn(SERVERS, r)) floodRate[s].push(await noisyRun(pages.get(s)!, servers.get(s)!, r, cfg, noisy[s], noisyLost[s]));
+      }
+    });
     results.noisy = Object.fromEntries(SERVERS.map((s) => [s, { ...summarize(noisy[s]), lost: noisyLost[s].n, floodMiBps: round(median(floodRate[s]) / 2 ** 20, 1) }]));
 
     for (const tp of pages.values()) await tp.close();
@@ -361,8 +389,8 @@ async function main(): Promise<number> {
         rawPages.set(s, raw);
         await rawWarmUp(raw);
       }
-      results.echoRaw = await echoPhase(SERVERS, cfg.echoRuns, cfg.echoPerRun, (s) => rawDriver(rawPages.get(s)!));
-      results.throughput = await alternatingStreams(cfg.streamRuns, payloads, (s, file) => rawStreamFile(rawPages.get(s)!, file, 240_000));
+      results.echoRaw = await notingSteal(steal, 'echo over bare CDP', () => echoPhase(SERVERS, cfg.echoRuns, cfg.echoPerRun, (s) => rawDriver(rawPages.get(s)!)));
+      results.throughput = await notingSteal(steal, 'throughput over bare CDP', () => alternatingStreams(cfg.streamRuns, payloads, (s, file) => rawStreamFile(rawPages.get(s)!, file, 240_000)));
     } finally {
       for (const raw of rawPages.values()) await raw.close().catch(() => undefined);
     }
@@ -491,6 +519,7 @@ function docsSection(results: R, table: string): string {
 ## Run of ${String(results.date).slice(0, 16).replace('T', ' ')} UTC
 
 Machine: ${m.cpu}, ${m.cores} cores, ${m.memoryGiB} GiB, Linux ${m.kernel}, Node ${m.node}, ${m.chromium}, ${m.bash}. Whole run: ${results.seconds} s.
+CPU time stolen by the hypervisor (steal, share of the machine's CPU time) during: ${Object.entries(results.stealPercent as Record<string, number>).map(([k, v]) => `${k} ${v} %`).join(', ')}.
 Rerun: \`npm run bench\` (builds first; needs root for WeTTY's local mode, Debian's chromium, Docker for the docker exec row).
 Echo, throughput and its xterm.js ceiling: each page in its own Chromium over bare CDP (no Network domain); "under Playwright" is the same keys, streams and ceiling in the Playwright-driven pages. The ceiling is xterm.js fed from memory as bytes and as text; targets are judged against the faster (kindlab's page gets large output as bytes, WeTTY's as text).
 
