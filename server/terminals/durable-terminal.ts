@@ -4,7 +4,8 @@
  * Output is one stream per terminal, read from the PTY as bytes and numbered
  * by byte offset (`seq`); batches hold whole characters of valid UTF-8
  * (output-bytes.ts), so the browser counts the same bytes. The stream keeps
- * counting across shell restarts so a viewer's position stays meaningful. The last REPLAY_BUFFER_BYTES are kept as whole batches (the
+ * counting across shell restarts so a viewer's position stays meaningful.
+ * The last REPLAY_BUFFER_BYTES are kept as whole batches (the
  * oldest one cut so it starts outside any escape sequence), so a viewer that
  * (re)attaches from the seq it last saw gets exactly what it missed. Several
  * viewers may watch at once. Flow control follows the fastest of them: the
