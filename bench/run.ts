@@ -121,9 +121,9 @@ async function notingSteal<T>(into: Record<string, number>, phase: string, run: 
 
 // ---- phases -----------------------------------------------------------------
 
-async function ptyCeiling(file: string, expected: number): Promise<{ ms: number; chars: number }> {
+async function ptyCeiling(file: string, expected: number): Promise<{ ms: number; bytes: number }> {
   const started = performance.now();
-  let chars = 0;
+  let bytes = 0;
   let lastAt = started;
   // The shell outlives cat: node-pty drops unread output when the process exits first.
   const pty = spawnPty('bash', ['--noprofile', '--norc', '-c', `cat ${file}; exec sleep 30`], { cols: COLS, rows: ROWS });
@@ -131,9 +131,9 @@ async function ptyCeiling(file: string, expected: number): Promise<{ ms: number;
   await new Promise<void>((done) => {
     const timer = setTimeout(done, 60_000);
     pty.onData((d) => {
-      chars += d.length;
+      bytes += d.length;
       lastAt = performance.now();
-      if (chars >= expected) {
+      if (bytes >= expected) {
         clearTimeout(timer);
         done();
       }
@@ -141,7 +141,7 @@ async function ptyCeiling(file: string, expected: number): Promise<{ ms: number;
   });
   pty.kill('SIGKILL');
   await exited;
-  return { ms: lastAt - started, chars };
+  return { ms: lastAt - started, bytes };
 }
 
 interface MemoryRound {
@@ -298,7 +298,7 @@ async function main(): Promise<number> {
       const pty: number[] = [];
       for (let i = 0; i < cfg.ceilingRuns; i++) {
         const r = await ptyCeiling(p.file, p.bytes);
-        if (r.chars !== p.bytes) throw new Error(`PTY ceiling read ${r.chars} chars of ${name}, expected ${p.bytes}`);
+        if (r.bytes !== p.bytes) throw new Error(`PTY ceiling read ${r.bytes} bytes of ${name}, expected ${p.bytes}`);
         pty.push(r.ms);
       }
       const byForm = await xtermCeiling(cfg.ceilingRuns, name, p.bytes, async (form) => {

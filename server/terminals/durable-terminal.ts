@@ -293,7 +293,7 @@ export class DurableTerminal {
     this.pending = whole < reads.length ? [reads.subarray(whole)] : [];
     this.pendingBytes = reads.length - whole;
     this.lastSentAt = performance.now();
-    const data = wellFormed(whole < reads.length ? reads.subarray(0, whole) : reads);
+    const data = wellFormed(reads.subarray(0, whole));
     const chunk: Chunk = { seq: this.end, data, startState: this.escapeState };
     this.escapeState = escapeStateAfter(this.escapeState, data);
     this.end += data.length;
