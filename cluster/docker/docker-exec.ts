@@ -43,10 +43,17 @@ export const EXEC_WRAPPER = [
   'exit $rc',
 ].join('\n');
 
-/** Runs as `sh -c SHELL_WRAPPER kindlab-shell <pidfile> [argv…]`: records its PID, then becomes the shell. */
+/**
+ * Runs as `sh -c SHELL_WRAPPER kindlab-shell <pidfile> [argv…]`: records its
+ * PID, then becomes the shell. `docker exec -t` gives the shell a new PTY in
+ * the container with the kernel's default modes, IUTF8 off, so the wrapper
+ * sets it, as cluster/pty.ts does for the PTY on the host: without it,
+ * Backspace in a program that reads whole lines erases one byte of an é.
+ */
 const SHELL_WRAPPER = [
   'f=$1; shift',
   CLAIM_PID_FILE,
+  'stty iutf8 2>/dev/null',
   'if [ $# -gt 0 ]; then exec "$@"; fi',
   'if command -v bash >/dev/null 2>&1; then exec bash -l; fi',
   'exec sh -l',

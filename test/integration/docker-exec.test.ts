@@ -88,6 +88,19 @@ describe('docker-exec (integration, real Docker)', function () {
     assert.deepEqual(await pidFiles(name), []);
   });
 
+  it("sets the shell's terminal to IUTF8, so Backspace after é erases the whole character in a line-reading program", async () => {
+    // docker exec -t gives the container's shell a fresh PTY with the kernel's default modes, IUTF8 off.
+    const shell = dockerExecShell(name, { cols: 80, rows: 24 });
+    let out = '';
+    shell.onData((d) => (out += d));
+    const exited = new Promise<number>((resolve) => shell.onExit((e) => resolve(e.exitCode)));
+    shell.write('echo "READY-$((1+1))"; read -r line; printf "line=[%s]\\n" "$line"; exit 0\n');
+    await waitFor('the shell reading a line', async () => out.includes('READY-2'));
+    shell.write('é\x7fx\n');
+    await exited;
+    assert.match(out, /line=\[x\]/);
+  });
+
   it('copies a host folder into the container', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'kindlab-copy-'));
     try {
