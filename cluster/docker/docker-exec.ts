@@ -45,15 +45,22 @@ export const EXEC_WRAPPER = [
 
 /**
  * Runs as `sh -c SHELL_WRAPPER kindlab-shell <pidfile> [argv…]`: records its
- * PID, then becomes the shell. `docker exec -t` gives the shell a new PTY in
- * the container with the kernel's default modes, IUTF8 off, so the wrapper
- * sets it, as cluster/pty.ts does for the PTY on the host: without it,
- * Backspace in a program that reads whole lines erases one byte of an é.
+ * PID, then becomes the shell, told that its terminal (xterm.js) speaks UTF-8:
+ * - `docker exec -t` gives the shell a new PTY in the container with the
+ *   kernel's default modes, IUTF8 off, so the wrapper sets it, as
+ *   cluster/pty.ts does for the PTY on the host: without it, Backspace in a
+ *   program that reads whole lines erases one byte of an é.
+ * - An image that sets no locale (a kind node, busybox) leaves the shell in
+ *   the C locale, where bash shows a typed é as `\303\251`; the shell then
+ *   gets LANG=C.UTF-8 (built into glibc since 2.35 and Debian's long before;
+ *   where it is missing, the C locale stays). A locale the image or the lab
+ *   sets is kept.
  */
 const SHELL_WRAPPER = [
   'f=$1; shift',
   CLAIM_PID_FILE,
   'stty iutf8 2>/dev/null',
+  '[ -n "$LANG$LC_ALL$LC_CTYPE" ] || export LANG=C.UTF-8',
   'if [ $# -gt 0 ]; then exec "$@"; fi',
   'if command -v bash >/dev/null 2>&1; then exec bash -l; fi',
   'exec sh -l',

@@ -101,6 +101,25 @@ describe('docker-exec (integration, real Docker)', function () {
     assert.match(out, /line=\[x\]/);
   });
 
+  it('tells the shell that the terminal speaks UTF-8 when the image sets no locale, and keeps one the image sets', async () => {
+    const localeOf = async (container: string): Promise<string> => {
+      const shell = dockerExecShell(container, { cols: 80, rows: 24 });
+      let out = '';
+      shell.onData((d) => (out += d));
+      const exited = new Promise<number>((resolve) => shell.onExit((e) => resolve(e.exitCode)));
+      shell.write('printf "locale=<%s|%s>\\n" "$LANG" "$LC_ALL"; exit 0\n');
+      await exited;
+      return /locale=<([^>%\r\n]*)>/.exec(out)?.[1] ?? `no answer in ${JSON.stringify(out)}`;
+    };
+    assert.equal(await localeOf(name), 'C.UTF-8|'); // busybox, like a kind node, sets no LANG
+    const chosen = await startContainer(uniqueId('kindlab-test-locale'), ['-e', 'LC_ALL=de_DE.UTF-8']);
+    try {
+      assert.equal(await localeOf(chosen), '|de_DE.UTF-8');
+    } finally {
+      await removeContainer(chosen);
+    }
+  });
+
   it('copies a host folder into the container', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'kindlab-copy-'));
     try {
