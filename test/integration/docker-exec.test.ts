@@ -73,12 +73,9 @@ describe('docker-exec (integration, real Docker)', function () {
   });
 
   it('spawns an interactive shell whose kill() ends it inside the container', async () => {
-    const shell = dockerExecShell(name, { cols: 80, rows: 24 }, { cwd: '/root', env: { GREETING: 'hi there' } });
-    let out = '';
-    shell.onData((d) => (out += d));
-    const exited = new Promise<number>((resolve) => shell.onExit((e) => resolve(e.exitCode)));
+    const { shell, out, exited } = openShell(name, { cwd: '/root', env: { GREETING: 'hi there' } });
     shell.write('echo "$GREETING-$((40+2))"; pwd; sleep 421 &\n');
-    await waitFor('shell output', async () => out.includes('hi there-42') && out.includes('/root'));
+    await waitFor('shell output', async () => out().includes('hi there-42') && out().includes('/root'));
     await waitFor('background sleep', async () => (await processes(name)).some((p) => p.includes('sleep 421')));
     shell.kill();
     await exited;
@@ -90,26 +87,20 @@ describe('docker-exec (integration, real Docker)', function () {
 
   it("sets the shell's terminal to IUTF8, so Backspace after é erases the whole character in a line-reading program", async () => {
     // docker exec -t gives the container's shell a fresh PTY with the kernel's default modes, IUTF8 off.
-    const shell = dockerExecShell(name, { cols: 80, rows: 24 });
-    let out = '';
-    shell.onData((d) => (out += d));
-    const exited = new Promise<number>((resolve) => shell.onExit((e) => resolve(e.exitCode)));
+    const { shell, out, exited } = openShell(name);
     shell.write('echo "READY-$((1+1))"; read -r line; printf "line=[%s]\\n" "$line"; exit 0\n');
-    await waitFor('the shell reading a line', async () => out.includes('READY-2'));
+    await waitFor('the shell reading a line', async () => out().includes('READY-2'));
     shell.write('é\x7fx\n');
     await exited;
-    assert.match(out, /line=\[x\]/);
+    assert.match(out(), /line=\[x\]/);
   });
 
   it('tells the shell that the terminal speaks UTF-8 when the image sets no locale, and keeps one the image sets', async () => {
     const localeOf = async (container: string): Promise<string> => {
-      const shell = dockerExecShell(container, { cols: 80, rows: 24 });
-      let out = '';
-      shell.onData((d) => (out += d));
-      const exited = new Promise<number>((resolve) => shell.onExit((e) => resolve(e.exitCode)));
+      const { shell, out, exited } = openShell(container);
       shell.write('printf "locale=<%s|%s>\\n" "$LANG" "$LC_ALL"; exit 0\n');
       await exited;
-      return /locale=<([^>%\r\n]*)>/.exec(out)?.[1] ?? `no answer in ${JSON.stringify(out)}`;
+      return /locale=<([^>%\r\n]*)>/.exec(out())?.[1] ?? `no answer in ${JSON.stringify(out())}`;
     };
     assert.equal(await localeOf(name), 'C.UTF-8|'); // busybox, like a kind node, sets no LANG
     const chosen = await startContainer(uniqueId('kindlab-test-locale'), ['-e', 'LC_ALL=de_DE.UTF-8']);
@@ -137,6 +128,15 @@ describe('docker-exec (integration, real Docker)', function () {
     }
   });
 });
+
+/** An interactive shell in the container, 80×24, with everything it printed so far. */
+function openShell(container: string, options: Parameters<typeof dockerExecShell>[2] = {}) {
+  const shell = dockerExecShell(container, { cols: 80, rows: 24 }, options);
+  let out = '';
+  shell.onData((d) => (out += d));
+  const exited = new Promise<number>((resolve) => shell.onExit((e) => resolve(e.exitCode)));
+  return { shell, out: () => out, exited };
+}
 
 async function pidFiles(container: string): Promise<string[]> {
   const r = await runTool('docker', ['exec', container, 'ls', '/tmp'], { timeoutMs: 5000 });
