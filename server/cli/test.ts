@@ -14,12 +14,12 @@ import { createEnvironment } from '../../cluster/create-environment.js';
 import { createBuiltinRegistry } from '../checks/registry.js';
 import type { BuiltinRegistry } from '../checks/builtin.js';
 import { hasErrors, loadLab } from '../labs/loader.js';
-import { resolveLabDir } from '../labs/resolve-lab-dir.js';
+import { DEFAULT_LABS_DIR, resolveLabDir } from '../labs/resolve-lab-dir.js';
 import { LabTestError, runLabTest } from '../lab-test/lab-test.js';
 import { formatReport } from '../lab-test/format-report.js';
 import { toJUnitXml } from '../lab-test/junit-xml.js';
 
-const USAGE = `usage: kindlab test <lab-dir> [--repeat N] [--from <step>] [--junit file] [--keep] [--data-dir dir]
+const USAGE = `usage: kindlab test <lab-dir | lab-id> [--repeat N] [--from <step>] [--junit file] [--keep] [--data-dir dir]
 
 Provisions the lab's environment, runs its setups, then for every step:
 its checks must fail, its solve must succeed, its checks must then pass
@@ -76,7 +76,7 @@ export async function testCommand(args: readonly string[], o: TestCommandOptions
     return 0;
   }
   if (positionals.length !== 1) {
-    err(`kindlab test: expected one lab folder, got ${positionals.length}\n\n${USAGE}`);
+    err(`kindlab test: expected one lab folder or id, got ${positionals.length}\n\n${USAGE}`);
     return 2;
   }
   const repeat = Number(values.repeat);
@@ -86,8 +86,8 @@ export async function testCommand(args: readonly string[], o: TestCommandOptions
   }
 
   const registry = o.registry ?? createBuiltinRegistry();
-  const labDir = resolve(cwd, positionals[0]!);
-  const { lab, problems } = await loadLab(resolveLabDir(labDir), registry);
+  const labDir = resolve(cwd, resolveLabDir(positionals[0]!, DEFAULT_LABS_DIR, cwd));
+  const { lab, problems } = await loadLab(labDir, registry);
   for (const p of problems) err(`${relative(cwd, p.file) || p.file}:${p.line}: ${p.severity}: ${p.message}`);
   if (!lab || hasErrors(problems)) {
     err(`kindlab test: ${positionals[0]} has errors; fix them first (kindlab validate shows the same list).`);

@@ -19,6 +19,11 @@ describe('resolveLabDir', () => {
   it('finds a lab id under the labs folder', () => {
     assert.equal(resolveLabDir('demo', join(root, 'labs')), join(root, 'labs', 'demo'));
   });
+  it('looks for the folder and the id from the given working directory', () => {
+    assert.equal(resolveLabDir('demo', 'labs', root), join('labs', 'demo'));
+    assert.equal(resolveLabDir(join('labs', 'demo'), 'labs', root), join('labs', 'demo'));
+    assert.equal(resolveLabDir('demo', 'labs', tmpdir()), 'demo');
+  });
   it('leaves anything else alone, so the loader reports it with its own words', () => {
     assert.equal(resolveLabDir('nope', join(root, 'labs')), 'nope');
     assert.equal(resolveLabDir('../demo', join(root, 'labs')), '../demo');

@@ -4,12 +4,17 @@
  * `kindlab prepare labs/two-machines`).
  */
 import { existsSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 
 export const DEFAULT_LABS_DIR = 'labs';
 
-export function resolveLabDir(arg: string, labsDir: string = DEFAULT_LABS_DIR): string {
-  if (existsSync(join(arg, 'lab.yaml'))) return arg;
+/**
+ * The folder `arg` names, as given (relative paths stay relative to `cwd`):
+ * `arg` itself when it holds lab.yaml, else `labsDir/arg` when `arg` is a
+ * lab id found there, else `arg`, for the loader to report in its own words.
+ */
+export function resolveLabDir(arg: string, labsDir: string = DEFAULT_LABS_DIR, cwd: string = process.cwd()): string {
+  if (existsSync(join(resolve(cwd, arg), 'lab.yaml'))) return arg;
   const byId = join(labsDir, arg);
-  return /^[a-z0-9][a-z0-9-]*$/i.test(arg) && existsSync(join(byId, 'lab.yaml')) ? byId : arg;
+  return /^[a-z0-9][a-z0-9-]*$/i.test(arg) && existsSync(join(resolve(cwd, byId), 'lab.yaml')) ? byId : arg;
 }

@@ -121,6 +121,14 @@ describe('kindlab test (real local environments, real labs)', () => {
     assert.equal(new Set(names).size, 2, 'each run gets a fresh environment');
   });
 
+  it('takes a lab id found under labs/ of its working directory, as the docs say', async () => {
+    await mkdir(join(root, 'labs'));
+    await fixture(join('labs', 'tiny'), `# Tiny\n\n## One {#one}\n\n${fence}check\ntest -f a\n${fence}\n\n${fence}solve\ntouch a\n${fence}\n`);
+    const r = await kindlabTest(['tiny'], root);
+    assert.equal(r.code, 0, r.out + r.err);
+    assert.match(r.out, /ok\s+one\s+fails\s+passes/);
+  });
+
   it('prints the problems of a broken lab with file:line and exits 1', async () => {
     const dir = await fixture('broken', `# Broken\n\n## Step {#s}\n\n${fence}check timeout=soon\ntrue\n${fence}\n`);
     const r = await kindlabTest([dir]);
