@@ -246,7 +246,7 @@ export async function run(args: string[]): Promise<number> {
   if (running.length) {
     console.log('kindlab: these environments are still running; the next `kindlab serve` adopts them:');
     for (const r of running) console.log(r);
-    console.log('  remove them with: kindlab env down');
+    console.log('  to remove them: kindlab env ls shows their ids, then kindlab env down --session <id>   (or --all)');
   }
   console.log('kindlab: stopped');
   return 0;

@@ -109,7 +109,11 @@ export async function testCommand(args: readonly string[], o: TestCommandOptions
     });
     out(formatReport(report));
     if (values.junit) writeFileSync(resolve(cwd, values.junit), toJUnitXml(report));
-    if (values.keep) err(`kept: ${report.runs.map((r) => r.environment).join(', ')} (data in ${dataDir}; remove with kindlab env down)`);
+    if (values.keep) {
+      // A local environment is a folder in the data dir; the others live on Docker, where kindlab env finds them.
+      const removal = lab.environment.type === 'local' ? '' : '; to remove them: kindlab env ls shows their ids, then kindlab env down --session <id>';
+      err(`kept: ${report.runs.map((r) => r.environment).join(', ')} (data in ${dataDir}${removal})`);
+    }
     return report.ok ? 0 : 1;
   } catch (e) {
     if (e instanceof LabTestError) {

@@ -56,6 +56,27 @@ describe('kindlab test on a containers lab (two-machines, real Docker, real CLI)
     assert.equal([...r.stderr.matchAll(/\] machine (alpha|beta) done \(\d+ ms\): started/g)].length, 4, r.stderr);
   });
 
+  it('--keep, given the lab by id, keeps the machines, and the removal it prints (kindlab env ls, then env down --session) removes them', async () => {
+    const dataDir = join(dir, 'kept-data');
+    const r = await runKindlab(entry, ['test', 'two-machines', '--from', 'web', '--keep', '--data-dir', dataDir], 2 * 60_000);
+    const kept = /^lab two-machines on kindlab-(test-[0-9a-f]+) /m.exec(r.stdout)?.[1];
+    if (kept) sessions.push(kept);
+    assert.equal(r.code, 0, `${r.stdout}\n${r.stderr}`);
+    assert.ok(kept, r.stdout);
+    assert.match(r.stderr, /kept: kindlab-test-[0-9a-f]+ \(data in .*; to remove them: kindlab env ls shows their ids, then kindlab env down --session <id>\)/);
+    assert.equal((await labelledObjects(`${LABEL_SESSION}=${kept}`)).length, 3, 'two machines and their network stay');
+    // As the hint says: the id from env ls, then env down.
+    const ls = await runKindlab(entry, ['env', 'ls', '--json'], 30_000);
+    assert.equal(ls.code, 0, ls.stderr);
+    const listed = (JSON.parse(ls.stdout) as { session: string }[]).map((x) => x.session);
+    assert.ok(listed.includes(kept), `env ls lists ${kept}: ${listed.join(', ')}`);
+    const down = await runKindlab(entry, ['env', 'down', '--session', kept], 60_000);
+    assert.equal(down.code, 0, down.stdout + down.stderr);
+    assert.deepEqual(await labelledObjects(`${LABEL_SESSION}=${kept}`), []);
+    sessions = sessions.filter((x) => x !== kept);
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
   it('leaves nothing behind: no labelled container, network or volume, no process, no data dir', async () => {
     assert.equal(sessions.length, 2);
     for (const s of sessions) assert.deepEqual(await labelledObjects(`${LABEL_SESSION}=${s}`), [], `session ${s}`);

@@ -145,6 +145,7 @@ describe('kindlab test (real local environments, real labs)', () => {
     assert.equal(sessions.length, 1);
     assert.ok(existsSync(join(dataDir, 'sessions', sessions[0]!, 'work', 'hello.txt')));
     assert.match(r.err, /kept: kindlab-test-/);
+    assert.doesNotMatch(r.err, /env down/, 'a local environment is a folder: nothing on Docker to remove');
   });
 
   it('rejects bad usage with exit 2', async () => {
