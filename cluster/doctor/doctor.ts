@@ -1,7 +1,7 @@
 /**
  * `kindlab doctor`: everything a kind (or containers) lab needs from this host,
  * each item with what was found and how to fix it. The CLI prints it; the
- * server shows the same list in the browser (runDoctor).
+ * server shows the same list in the browser (`diagnose`, through /api/doctor).
  */
 import { readFile } from 'node:fs/promises';
 import { freemem, totalmem } from 'node:os';
@@ -258,10 +258,4 @@ function firstError(text: string): string {
 /** Whether any error-severity item failed (the CLI exits 1 then). */
 export function hasFailedErrors(diagnoses: readonly Diagnosis[]): boolean {
   return diagnoses.some((d) => !d.ok && d.severity === 'error');
-}
-
-/** What the server shows in the browser: the same list, plus a verdict. */
-export async function runDoctor(options: DiagnoseOptions = {}): Promise<{ readonly ok: boolean; readonly diagnoses: Diagnosis[] }> {
-  const diagnoses = await diagnose(options);
-  return { ok: !hasFailedErrors(diagnoses), diagnoses };
 }

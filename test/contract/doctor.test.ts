@@ -12,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import type { Diagnosis } from '../../common/environment.js';
 import type { EnvironmentSpec } from '../../common/lab.js';
-import { diagnose, hasFailedErrors, runDoctor, type DiagnoseOptions } from '../../cluster/doctor/doctor.js';
+import { diagnose, hasFailedErrors, type DiagnoseOptions } from '../../cluster/doctor/doctor.js';
 import { FAIL_CGROUP_V1_PATCH } from '../../cluster/kind/kind-config.js';
 import { formatDiagnoses } from '../../server/cli/doctor.js';
 import { FAKE_BIN, useFakes, type Fakes } from '../fakes/use-fakes.js';
@@ -140,7 +140,7 @@ describe('doctor (contract, fake docker/kind/kubectl on PATH)', function () {
     const missing = d.get('image:kindlab/debian:12');
     assert.deepEqual([missing?.ok, missing?.severity], [false, 'error']);
     assert.match(missing?.fix ?? '', /kindlab prepare labs\/linux-basics/);
-    assert.equal((await runDoctor({ toolEnv: fakes?.env ?? {}, environment: env, procDir: proc(524288, 512) })).ok, false);
+    assert.equal(hasFailedErrors(await diagnose({ toolEnv: fakes?.env ?? {}, environment: env, procDir: proc(524288, 512) })), true);
   });
 
   it('prints ✓/✗ lines with fixes, and exits 1 from the CLI when an error-severity item fails (--json too)', async () => {
