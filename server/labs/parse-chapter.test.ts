@@ -177,6 +177,50 @@ describe('parseChapter', () => {
     );
   });
 
+  it('reports a fence that is never closed at its opening line, and not one closed at the end of the file', () => {
+    const lines = (src: string): string[] => parseChapter(src, ctx).problems.map((p) => `${p.line}:${p.severity}:${p.message}`);
+    const run = (n: number): string => `${n}:error:\`\`\`run opened here is never closed (add a \`\`\` line after the command)`;
+    // The closing fence deleted: markdown-it runs the block to the end of the document.
+    assert.deepEqual(lines('# T\n## S\n```run\nls\n\nProse that became part of the command.\n'), [run(3)]);
+    assert.deepEqual(lines('# T\n## S\n```run\nls'), [run(3)]);
+    assert.deepEqual(lines('# T\n## S\n```run'), [run(3), '3:error:run: the block is empty']);
+    // A shorter or different closing fence does not close it.
+    assert.deepEqual(lines('# T\n## S\n````run\nls\n```\n'), ['3:error:````run opened here is never closed (add a ```` line after the command)']);
+    assert.deepEqual(lines('# T\n## S\n~~~run\nls\n```'), ['3:error:~~~run opened here is never closed (add a ~~~ line after the command)']);
+    // Other directives and plain code blocks, inside a list item too.
+    assert.match(lines('# T\n## S\n```check\ntrue\n```\n```solve\ntrue\n')[0] ?? '', /^6:error:```solve opened here is never closed \(add a ``` line after the script\)$/);
+    assert.deepEqual(lines('# T\n\n- item\n\n  ```bash\n  ls\n'), ['5:error:```bash opened here is never closed (add a ``` line after the code)']);
+    // Closed fences at the very end of a file, and fences inside longer or other fences, are fine.
+    for (const src of [
+      '# T\n## S\n```run\nls\n```',
+      '# T\n## S\n```run\nls\n```\n',
+      '# T\n## S\n```run\nls\n```   \n',
+      '# T\n## S\n~~~run\nls\n~~~',
+      '# T\n## S\n~~~run\nls\n~~~~~\n',
+      '# T\n## S\n````run\nls\n````',
+      '# T\n## S\n````run\nls\n`````\n',
+      '# T\n## S\n````markdown\n```run\nls\n```\n````\n',
+      '# T\n## S\n~~~markdown\n```run\nls\n```\n~~~',
+      '# T\n\n> ```bash\n> ls\n> ```',
+      '# T\n\n- item\n\n  ```bash\n  ls\n  ```',
+      '# T\n```\n```',
+    ]) {
+      assert.deepEqual(parseChapter(src, ctx).problems, [], JSON.stringify(src));
+    }
+  });
+
+  it('reports a fence whose closing line is missing when a later block’s closing fence ends it', () => {
+    // The first run block of labs/two-machines without its closing fence: the next block's
+    // closing fence closes it, so it swallows the prose and the next block's opening line.
+    const src = ['# T', '## S', '```run terminal=alpha', 'hostname', '', 'Prose.', '', '```run terminal=beta', 'hostname', '```', '', 'More prose.', ''].join('\n');
+    const { chapter, problems } = parseChapter(src, ctx);
+    assert.deepEqual(
+      problems.map((p) => `${p.line}:${p.severity}:${p.message}`),
+      ['3:error:```run opened here is never closed (add a ``` line after the command): it swallows line 8 (```run terminal=beta) and runs on to line 10'],
+    );
+    assert.equal(chapter.sections[0]!.directives.length, 1);
+  });
+
   it('leaves code blocks in known languages and plain fences alone', () => {
     const src = '# T\n## S\n```sh\nls\n```\n```\nplain\n```\n```yaml\na: 1\n```\n```text\nx\n```\n';
     assert.deepEqual(parseChapter(src, ctx).problems, []);

@@ -200,6 +200,39 @@ function stripExplicitId(inline: Token): string | undefined {
   return m[1]!.trim();
 }
 
+/** What goes between a directive's fences, for "add a ``` line after the …". */
+function fenceBodyWord(name: string): string {
+  if (name === 'run') return 'command';
+  if (name === 'hint') return 'hint';
+  if (name === 'copy') return 'text';
+  return isDirective(name) ? 'script' : 'code';
+}
+
+/**
+ * A fence whose closing line is missing. CommonMark never leaves a fence open:
+ * markdown-it ends it at the end of the document (or of the list item or quote
+ * it is in), or at the next bare fence line, which was meant to close the
+ * following block. So a missing closing fence shows as a fence whose last line
+ * is not a closing fence, or as a body holding another fence's opening line
+ * (same character, at least as long, with an info string: it cannot be
+ * content of a block that a bare fence of its own length would close).
+ * Returns the message, or undefined when the fence is closed.
+ */
+function unclosedFence(t: Token, sourceLines: readonly string[]): string | undefined {
+  const [start, end] = t.map ?? [0, 0];
+  const name = parseInfo(t.info).name;
+  const fix = `${t.markup}${name} opened here is never closed (add a ${t.markup} line after the ${fenceBodyWord(name)})`;
+  const c = t.markup[0] === '~' ? '~' : '`';
+  const n = t.markup.length;
+  // The last line, after any quote markers and indentation, must be a run of at least n of the same character.
+  if (end - start < 2 || !new RegExp(`^[\\s>]*\\${c}{${n},}\\s*$`).test(sourceLines[end - 1] ?? '')) return fix;
+  // The whole run (not a prefix of it), then an info string; a backtick fence's info has no backtick.
+  const opener = new RegExp(`^ {0,3}\\${c}{${n},}(?!\\${c})\\s*${c === '`' ? '[^`\\s][^`]*' : '\\S.*'}$`);
+  const lines = t.content.split('\n');
+  const inner = lines.findIndex((l) => opener.test(l));
+  return inner < 0 ? undefined : `${fix}: it swallows line ${start + 2 + inner} (${lines[inner]!.trim()}) and runs on to line ${end}`;
+}
+
 export function parseChapter(source: string, ctx: ChapterContext): { chapter: ParsedChapter; problems: LabProblem[] } {
   const problems: LabProblem[] = [];
   const at = (line: number): SourcePos => ({ file: ctx.file, line });
@@ -207,6 +240,7 @@ export function parseChapter(source: string, ctx: ChapterContext): { chapter: Pa
   const warn = (line: number, message: string): void => void problems.push({ file: ctx.file, line, message, severity: 'warning' });
 
   const tokens = markdown.parse(source, {});
+  const sourceLines = source.split(/\r\n|\r|\n/);
   let title: string | undefined;
 
   // Pass 1: find top-level `##` sections and every directive fence.
@@ -242,6 +276,8 @@ export function parseChapter(source: string, ctx: ChapterContext): { chapter: Pa
     }
     if (t.type !== 'fence') continue;
     const line = (t.map?.[0] ?? 0) + 1;
+    const unclosed = unclosedFence(t, sourceLines);
+    if (unclosed !== undefined) error(line, unclosed);
     const info = parseInfo(t.info);
     if (!isDirective(info.name)) {
       const name = info.name.toLowerCase();
