@@ -3,7 +3,7 @@
  * manager, environments, terminals) into the app and serves it on loopback
  * until SIGINT/SIGTERM, then shuts down in order and says what it left running.
  */
-import { mkdirSync } from 'node:fs';
+import { accessSync, constants, mkdirSync, rmdirSync, statSync } from 'node:fs';
 import { networkInterfaces } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -35,10 +35,14 @@ const USAGE = `usage: kindlab serve [--port 4173] [--host 127.0.0.1] [--labs ./l
                     any address, e.g. 0.0.0.0 (the URLs printed list this machine's addresses)
   --labs            folder of labs
   --data-dir        where sessions, progress and environment state are kept
-  --terminal-grace  how long a terminal nobody watches keeps its shell (e.g. 90s, 15m, 1h)
+  --terminal-grace  how long a terminal nobody watches keeps its shell (e.g. 90s, 15m, 1h; 1s to 168h)
   --workshop        run an instructor-led event from this file (see docs/workshops.md);
                     only then may --host be a network address (e.g. 0.0.0.0)
   --instructor-token  set the instructor token instead of generating one`;
+
+/** --terminal-grace's bounds: under a second a page reload loses the shell; past setTimeout's 2^31-1 ms (~24.8 days) the timer fires at once. */
+export const MIN_TERMINAL_GRACE_MS = 1000;
+export const MAX_TERMINAL_GRACE_MS = 7 * 24 * 3_600_000;
 
 export interface ServeOptions {
   readonly port: number;
@@ -78,8 +82,9 @@ export function parseServeArgs(args: string[]): ServeOptions | { error: string }
     return { error: e instanceof Error ? e.message : String(e) };
   }
   if (values.help) return 'help';
-  const port = Number(values.port);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) return { error: `--port must be a whole number from 0 to 65535, got "${values.port}"` };
+  // Decimal digits only: Number() would take "" as 0 and "0x50" as 80.
+  const port = /^\d{1,5}$/.test(values.port) ? Number(values.port) : NaN;
+  if (!(port >= 0 && port <= 65535)) return { error: `--port must be a whole number from 0 to 65535, got "${values.port}"` };
   if (!isLoopbackHost(values.host) && values.workshop === undefined) {
     return { error: `--host must be a loopback address (127.0.0.1, ::1 or localhost), got "${values.host}": kindlab serves shells, and only workshop mode (--workshop, where everyone needs a token) may serve them to the network` };
   }
@@ -89,6 +94,7 @@ export function parseServeArgs(args: string[]): ServeOptions | { error: string }
   }
   const grace = parseDuration(values['terminal-grace']);
   if (grace === undefined) return { error: `--terminal-grace must be a duration such as 90s, 15m or 1h, got "${values['terminal-grace']}"` };
+  if (grace < MIN_TERMINAL_GRACE_MS || grace > MAX_TERMINAL_GRACE_MS) return { error: `--terminal-grace must be from 1s to 168h (7 days), got "${values['terminal-grace']}"` };
   return {
     port,
     host: values.host,
@@ -98,6 +104,68 @@ export function parseServeArgs(args: string[]): ServeOptions | { error: string }
     ...(values.workshop !== undefined ? { workshopFile: resolve(values.workshop) } : {}),
     ...(values['instructor-token'] !== undefined ? { instructorToken: values['instructor-token'] } : {}),
   };
+}
+
+/** Why the labs folder cannot be read as one, or undefined when it can. */
+export function labsFolderProblem(labsDir: string): string | undefined {
+  try {
+    if (!statSync(labsDir).isDirectory()) return `--labs ${labsDir} is a file, not a folder of labs`;
+    accessSync(labsDir, constants.R_OK | constants.X_OK);
+    return undefined;
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR') return `no labs folder at ${labsDir}; run from the kindlab folder or pass --labs DIR`;
+    return `cannot read the labs folder ${labsDir}: ${(e as Error).message}`;
+  }
+}
+
+/**
+ * Make the data dir one level at a time (Node's recursive mkdirSync spins
+ * forever under /proc), after checking the nearest existing folder is one;
+ * on failure the levels made are removed again. Returns why it failed.
+ */
+export function makeDataDir(dataDir: string): string | undefined {
+  const missing: string[] = [];
+  let at = dataDir;
+  for (;;) {
+    let isDir: boolean;
+    try {
+      isDir = statSync(at).isDirectory();
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      const parent = dirname(at);
+      if ((code === 'ENOENT' || code === 'ENOTDIR') && parent !== at) {
+        missing.unshift(at);
+        at = parent;
+        continue;
+      }
+      return `cannot create --data-dir ${dataDir}: ${(e as Error).message}`;
+    }
+    if (!isDir) return at === dataDir ? `--data-dir ${dataDir} is a file, not a folder` : `cannot create --data-dir ${dataDir}: ${at} is a file, not a folder`;
+    break;
+  }
+  try {
+    accessSync(at, constants.W_OK | constants.X_OK);
+  } catch {
+    return missing.length ? `cannot create --data-dir ${dataDir}: ${at} is not writable` : `--data-dir ${dataDir} is not writable`;
+  }
+  const made: string[] = [];
+  for (const d of missing) {
+    try {
+      mkdirSync(d);
+      made.push(d);
+    } catch (e) {
+      for (const m of made.reverse()) {
+        try {
+          rmdirSync(m);
+        } catch {
+          // someone else put something there: leave it
+        }
+      }
+      return `cannot create --data-dir ${dataDir}: ${(e as Error).message}`;
+    }
+  }
+  return undefined;
 }
 
 /** dist/web, found from this file whether it runs from dist/server/cli or from source through tsx. */
@@ -142,7 +210,11 @@ export async function run(args: string[]): Promise<number> {
     }
     workshopConfig = r.config;
   }
-  mkdirSync(opts.dataDir, { recursive: true });
+  const folderProblem = labsFolderProblem(opts.labsDir) ?? makeDataDir(opts.dataDir);
+  if (folderProblem) {
+    console.error(`kindlab serve: ${folderProblem}`);
+    return 2;
+  }
 
   const registry = createBuiltinRegistry();
   let catalogue: Catalogue = await loadCatalogue(opts.labsDir, registry);
