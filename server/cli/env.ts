@@ -5,7 +5,7 @@
  */
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
-import { listInventory, removeInventory, type InventoryItem, type SessionInventory } from '../../cluster/containers/inventory.js';
+import { KINDLAB_PREFIX, listInventory, removeInventory, type InventoryItem, type SessionInventory } from '../../cluster/containers/inventory.js';
 import { ToolError } from '../../cluster/tool.js';
 
 const USAGE = `usage: kindlab env ls [--json]
@@ -13,13 +13,16 @@ const USAGE = `usage: kindlab env ls [--json]
 
   ls      list everything kindlab created (containers, networks, volumes,
           kind clusters named kindlab-…), grouped by session
-  down    remove one session's objects (--session ID) or every session's (--all)
+  down    remove one session's objects (--session ID, the id as \`env ls\` shows it,
+          not the kindlab-ID of its names) or every session's (--all)
 
-Exit status: 0 on success, 1 when Docker could not be asked or something
-could not be removed, 2 on a usage error.`;
+Exit status: 0 on success, 1 when Docker could not be asked, no session has
+that id, or something could not be removed, 2 on a usage error.`;
 
 /** Session ids are part of Docker names: the same characters Docker allows. */
-const SessionId = z.string().regex(/^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/, 'a session id has letters, digits, _ . - only');
+const SessionId = z.string().regex(/^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/, 'one starts with a letter or digit, then letters, digits, _ . - (`kindlab env ls` lists them)');
+/** How many sessions a "no such session" message names before it sends you to `env ls`. */
+const MAX_SESSIONS_LISTED = 10;
 
 export interface EnvCliOptions {
   readonly out?: (line: string) => void;
@@ -56,7 +59,7 @@ export async function run(args: string[], options: EnvCliOptions = {}): Promise<
         }
         const session = parsed.session === undefined ? undefined : SessionId.safeParse(parsed.session);
         if (session && !session.success) {
-          err(`kindlab env down: --session ${JSON.stringify(parsed.session)}: ${session.error.issues[0]?.message ?? 'invalid'}`);
+          err(`kindlab env down: --session ${JSON.stringify(parsed.session)} is not a session id: ${session.error.issues[0]?.message ?? 'invalid'}`);
           return 2;
         }
         return await down(session ? { session: session.data } : { all: true }, parsed.json, out, err);
@@ -107,7 +110,39 @@ async function ls(json: boolean, out: (l: string) => void): Promise<number> {
   return 0;
 }
 
+/**
+ * The session a mistaken --session most likely meant: the one an environment
+ * or object name belongs to (`kindlab-<id>` is what `kindlab test --keep` and
+ * `docker ps` show), or the same id in another case.
+ */
+export function guessSession(given: string, sessions: readonly SessionInventory[]): string | undefined {
+  const byName = sessions.find((s) => `${KINDLAB_PREFIX}${s.session}` === given || s.items.some((i) => i.name === given));
+  return (byName ?? sessions.find((s) => s.session.toLowerCase() === given.toLowerCase()))?.session;
+}
+
+/** "No session X on this engine. Sessions: a (lab l), b. Did you mean a?" */
+export function noSuchSession(given: string, sessions: readonly SessionInventory[]): { error: string; detail: string; didYouMean?: string } {
+  const error = `No session ${given} on this engine.`;
+  if (sessions.length === 0) return { error, detail: 'kindlab has nothing on it (`kindlab env ls`).' };
+  const named = sessions.slice(0, MAX_SESSIONS_LISTED).map((s) => `${s.session}${s.lab ? ` (lab ${s.lab})` : ''}`);
+  const more = sessions.length > MAX_SESSIONS_LISTED ? `, and ${sessions.length - MAX_SESSIONS_LISTED} more (\`kindlab env ls\`)` : '';
+  const didYouMean = guessSession(given, sessions);
+  return { error, detail: `Sessions: ${named.join(', ')}${more}.${didYouMean ? ` Did you mean ${didYouMean}?` : ''}`, ...(didYouMean ? { didYouMean } : {}) };
+}
+
 async function down(which: { session: string } | { all: true }, json: boolean, out: (l: string) => void, err: (l: string) => void): Promise<number> {
+  if ('session' in which) {
+    // A session that matches nothing is a mistake to say, not a removal that went well: most often the
+    // environment's name (kindlab-<id>) was given for its id.
+    const sessions = await listInventory();
+    if (!sessions.some((s) => s.session === which.session)) {
+      const miss = noSuchSession(which.session, sessions);
+      const listed = sessions.map((s) => ({ session: s.session, ...(s.lab ? { lab: s.lab } : {}) }));
+      if (json) out(JSON.stringify({ removed: [], failed: [], error: miss.error, sessions: listed, ...(miss.didYouMean ? { didYouMean: miss.didYouMean } : {}) }, null, 2));
+      else err(`${miss.error} ${miss.detail}`);
+      return 1;
+    }
+  }
   const result = await removeInventory(which);
   if (json) {
     out(JSON.stringify(result, null, 2));

@@ -72,9 +72,31 @@ describe('inventory and kindlab env (integration, real Docker)', function () {
     assert.deepEqual(lines.sort(), [`removed container kindlab-${first}-box`, `removed network kindlab-${first}`, `removed volume kindlab-${first}-data`]);
     for (const type of ['container', 'network', 'volume'] as const) assert.deepEqual(await objectsWithLabel(type, LABEL_SESSION, first), []);
     assert.equal((await objectsWithLabel('container', LABEL_SESSION, second)).length, 1, 'the other session is untouched');
+    // Gone now: a second `down` says the session is not there (exit 1) rather than succeeding quietly.
     const again: string[] = [];
-    assert.equal(await envCli(['down', '--session', first], { out: (l) => again.push(l) }), 0);
-    assert.deepEqual(again, [`Nothing to remove for session ${first}.`]);
+    const againErr: string[] = [];
+    assert.equal(await envCli(['down', '--session', first], { out: (l) => again.push(l), err: (l) => againErr.push(l) }), 1);
+    assert.deepEqual(again, []);
+    assert.match(againErr.join('\n'), new RegExp(`^No session ${first} on this engine\\. Sessions: .*${second} \\(lab inv-lab\\)`));
+  });
+
+  it('`kindlab env down --session` with a name that is no session says so, lists the sessions, suggests the id and exits 1', async () => {
+    // The environment's name (as `kindlab test --keep` shows it) instead of the session id.
+    const out: string[] = [];
+    const err: string[] = [];
+    assert.equal(await envCli(['down', '--session', `kindlab-${second}`], { out: (l) => out.push(l), err: (l) => err.push(l) }), 1);
+    assert.deepEqual(out, []);
+    assert.equal(err.length, 1, err.join('\n'));
+    assert.match(err[0]!, new RegExp(`^No session kindlab-${second} on this engine\\. Sessions: (.+, )?${second} \\(lab inv-lab\\)(, .+)?\\. Did you mean ${second}\\?$`));
+    assert.equal((await objectsWithLabel('container', LABEL_SESSION, second)).length, 1, 'nothing removed');
+    // A container's name points at its session too; --json says the same in fields.
+    const json: string[] = [];
+    assert.equal(await envCli(['down', '--session', `kindlab-${second}-box`, '--json'], { out: (l) => json.push(l), err: (l) => err.push(l) }), 1);
+    const r = JSON.parse(json.join('\n')) as { removed: unknown[]; failed: unknown[]; error: string; sessions: { session: string; lab?: string }[]; didYouMean?: string };
+    assert.deepEqual([r.removed, r.failed, r.didYouMean], [[], [], second]);
+    assert.match(r.error, new RegExp(`^No session kindlab-${second}-box on this engine\\.$`));
+    assert.deepEqual(r.sessions.find((s) => s.session === second), { session: second, lab: 'inv-lab' });
+    assert.equal((await objectsWithLabel('container', LABEL_SESSION, second)).length, 1, 'nothing removed');
   });
 
   it('removes a kind cluster’s node containers', async () => {
@@ -93,5 +115,13 @@ describe('inventory and kindlab env (integration, real Docker)', function () {
     assert.equal(await envCli(['ls', '--bogus'], quiet), 2);
     assert.equal(await envCli(['frobnicate'], quiet), 2);
     assert.match(err.join('\n'), /exactly one of --session ID or --all/);
+  });
+
+  it('says what a session id may be when --session is not one', async () => {
+    for (const bad of ['..', '.hidden', '-', 'a/b', '']) {
+      const err: string[] = [];
+      assert.equal(await envCli(['down', `--session=${bad}`], { out: () => undefined, err: (l) => err.push(l) }), 2, bad);
+      assert.equal(err.join('\n'), `kindlab env down: --session ${JSON.stringify(bad)} is not a session id: one starts with a letter or digit, then letters, digits, _ . - (\`kindlab env ls\` lists them)`);
+    }
   });
 });
