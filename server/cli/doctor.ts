@@ -1,9 +1,9 @@
 /**
- * `kindlab doctor [lab-dir] [--seats N] [--json]`: checks this host for what
- * labs need and prints each item with its fix. Exit 1 when an error-severity
- * item fails, 2 for bad arguments or a broken lab.
+ * `kindlab doctor [LAB] [--seats N] [--json]` or `kindlab doctor --workshop
+ * workshop.yaml [--labs DIR] [--json]`: checks this host for what labs need
+ * and prints each item with its fix. Exit 1 when an error-severity item
+ * fails, 2 for bad arguments or a lab or workshop that does not load.
  */
-import { z } from 'zod';
 import type { Diagnosis } from '../../common/environment.js';
 import { diagnose, hasFailedErrors, type DiagnoseOptions } from '../../cluster/doctor/doctor.js';
 import { createBuiltinRegistry } from '../checks/registry.js';
@@ -13,30 +13,95 @@ import { join, resolve } from 'node:path';
 import { capacityDiagnosis, workshopCapacity } from '../workshop/capacity.js';
 import { loadWorkshopConfig } from '../workshop/workshop-config.js';
 
-const USAGE = 'usage: kindlab doctor [lab-dir] [--seats N] [--json] [--workshop workshop.yaml [--labs ./labs]]';
+export const MAX_SEATS = 500;
 
-const Args = z.object({
-  labDir: z.string().optional(),
-  seats: z.coerce.number().int().min(1).max(500).optional(),
-  json: z.boolean(),
-  workshop: z.string().optional(),
-  labs: z.string().optional(),
-});
+const USAGE = `usage: kindlab doctor [LAB] [--seats N] [--json]
+       kindlab doctor --workshop FILE [--labs DIR] [--json]
 
-function parseArgs(args: string[]): z.infer<typeof Args> | string {
-  const raw: Record<string, unknown> = { json: false };
+Checks this host for what labs need (Docker, kind, kubectl, cgroups, inotify
+limits, memory, privileged containers, images) and prints each item, with
+how to fix it when it fails.
+
+  LAB             also check what this lab needs: a lab folder, or a lab id
+                  under ./labs (its images, its node image against cgroups)
+  --seats N       size memory and inotify limits for N environments at once,
+                  on a workshop host (1-${MAX_SEATS}; default 1)
+  --workshop FILE check the workshop's first lab with the workshop's capacity
+                  as the seats, plus a capacity plan; takes no LAB or --seats
+  --labs DIR      with --workshop: the folder the workshop's labs are in
+                  (default ./labs)
+  --json          print { ok, diagnoses: [{ id, ok, severity, title, detail, fix? }] }
+
+Exit status: 0 when nothing needs fixing (warnings allowed), 1 when an
+error-severity item fails, 2 for bad usage or a lab or workshop that does
+not load.`;
+
+export interface DoctorArgs {
+  readonly labDir?: string;
+  readonly seats?: number;
+  readonly json: boolean;
+  readonly workshop?: string;
+  readonly labs?: string;
+}
+
+/** What each option's value is, for "--x needs a value: …". */
+const VALUE_OF = {
+  seats: `a whole number from 1 to ${MAX_SEATS}`,
+  workshop: 'the workshop config file (workshop.yaml)',
+  labs: "the folder the workshop's labs are in",
+} as const;
+type ValueOption = keyof typeof VALUE_OF;
+
+/** The arguments, or what is wrong with them (one message, for a usage error). */
+export function parseDoctorArgs(args: readonly string[]): DoctorArgs | string {
+  const values: Partial<Record<ValueOption, string>> = {};
+  let json = false;
+  let labDir: string | undefined;
   for (let i = 0; i < args.length; i++) {
-    const a = args[i] ?? '';
-    if (a === '--json') raw['json'] = true;
-    else if (a === '--seats') raw['seats'] = args[++i];
-    else if (a.startsWith('--seats=')) raw['seats'] = a.slice('--seats='.length);
-    else if (a === '--workshop' || a === '--labs') raw[a.slice(2)] = args[++i];
-    else if (a.startsWith('-')) return `unknown option ${a}`;
-    else if (raw['labDir'] === undefined) raw['labDir'] = a;
-    else return `unexpected argument ${a}`;
+    const a = args[i]!;
+    const eq = a.indexOf('=');
+    const name = (a.startsWith('--') ? a.slice(2, eq < 0 ? undefined : eq) : '') as ValueOption;
+    if (a === '--json') {
+      json = true;
+    } else if (Object.hasOwn(VALUE_OF, name)) {
+      let value: string | undefined = eq < 0 ? args[i + 1] : a.slice(eq + 1);
+      if (eq < 0) {
+        // A following option is not this one's value: `--seats --json` forgot the number.
+        if (value?.startsWith('--')) value = undefined;
+        else i++;
+      }
+      if (value === undefined || (value === '' && name !== 'seats')) return `--${name} needs a value: ${VALUE_OF[name]}`;
+      if (values[name] !== undefined) return `--${name} is given twice`;
+      values[name] = value;
+    } else if (a.startsWith('-')) {
+      return `unknown option ${a}`;
+    } else if (labDir === undefined) {
+      labDir = a;
+    } else {
+      return `unexpected argument ${JSON.stringify(a)}: doctor checks one lab`;
+    }
   }
-  const r = Args.safeParse(raw);
-  return r.success ? r.data : r.error.issues.map((i) => `--${i.path.join('.')}: ${i.message}`).join('; ');
+  let seats: number | undefined;
+  if (values.seats !== undefined) {
+    seats = /^\d+$/.test(values.seats) ? Number(values.seats) : NaN;
+    if (!(seats >= 1 && seats <= MAX_SEATS)) return `--seats must be a whole number from 1 to ${MAX_SEATS}, got ${JSON.stringify(values.seats)}`;
+  }
+  if (values.labs !== undefined && values.workshop === undefined) {
+    return "--labs only goes with --workshop: it says where the workshop's labs are (check one lab with `kindlab doctor LAB`)";
+  }
+  if (values.workshop !== undefined && seats !== undefined) {
+    return "--seats does not go with --workshop: the workshop's capacity is the seats (change capacity: in the workshop file, or leave out --workshop)";
+  }
+  if (values.workshop !== undefined && labDir !== undefined) {
+    return `give a lab or --workshop, not both: --workshop checks the workshop's first lab (leave out ${JSON.stringify(labDir)}, or --workshop)`;
+  }
+  return {
+    json,
+    ...(labDir !== undefined ? { labDir } : {}),
+    ...(seats !== undefined ? { seats } : {}),
+    ...(values.workshop !== undefined ? { workshop: values.workshop } : {}),
+    ...(values.labs !== undefined ? { labs: values.labs } : {}),
+  };
 }
 
 /** The readable report: one ✓/✗/! line per item, its fix indented below. */
@@ -53,48 +118,55 @@ export function formatDiagnoses(diagnoses: readonly Diagnosis[]): string {
   return lines.join('\n');
 }
 
-export async function run(args: string[]): Promise<number> {
+export interface DoctorCliOptions {
+  readonly out?: (line: string) => void;
+  readonly err?: (line: string) => void;
+}
+
+export async function run(args: string[], options: DoctorCliOptions = {}): Promise<number> {
+  const out = options.out ?? ((l: string) => console.log(l));
+  const err = options.err ?? ((l: string) => console.error(l));
   if (args.includes('--help') || args.includes('-h')) {
-    console.log(USAGE);
+    out(USAGE);
     return 0;
   }
-  const parsed = parseArgs(args);
+  const parsed = parseDoctorArgs(args);
   if (typeof parsed === 'string') {
-    console.error(`kindlab doctor: ${parsed}\n${USAGE}`);
+    err(`kindlab doctor: ${parsed}\n\n${USAGE}`);
     return 2;
   }
-  const options: { -readonly [K in keyof DiagnoseOptions]: DiagnoseOptions[K] } = {};
-  if (parsed.seats) options.workshopSeats = parsed.seats;
+  const diagnoseOptions: { -readonly [K in keyof DiagnoseOptions]: DiagnoseOptions[K] } = {};
+  if (parsed.seats) diagnoseOptions.workshopSeats = parsed.seats;
   // --workshop: the event's first lab is the lab checked, its capacity the seats, plus a capacity plan.
   const extra: Diagnosis[] = [];
   if (parsed.workshop) {
     const conf = await loadWorkshopConfig(parsed.workshop);
     if (!conf.ok) {
-      for (const p of conf.problems) console.error(`${p.file}:${p.line}: ${p.message}`);
+      for (const p of conf.problems) err(`${p.file}:${p.line}: ${p.message}`);
       return 2;
     }
     const labDir = join(resolve(parsed.labs ?? './labs'), conf.config.labs[0]!);
     const { lab, problems } = await loadLab(labDir, createBuiltinRegistry());
     if (!lab) {
-      for (const p of problems) console.error(`${p.file}:${p.line}: ${p.severity}: ${p.message}`);
+      for (const p of problems) err(`${p.file}:${p.line}: ${p.severity}: ${p.message}`);
       return 2;
     }
-    options.workshopSeats = conf.config.capacity;
-    options.environment = lab.environment;
-    options.labDir = labDir;
+    diagnoseOptions.workshopSeats = conf.config.capacity;
+    diagnoseOptions.environment = lab.environment;
+    diagnoseOptions.labDir = labDir;
     extra.push(capacityDiagnosis(await workshopCapacity(lab, conf.config.capacity)));
   }
   if (parsed.labDir) {
     const { lab, problems } = await loadLab(resolveLabDir(parsed.labDir), createBuiltinRegistry());
     if (!lab) {
-      for (const p of problems) console.error(`${p.file}:${p.line}: ${p.severity}: ${p.message}`);
+      for (const p of problems) err(`${p.file}:${p.line}: ${p.severity}: ${p.message}`);
       return 2;
     }
-    options.environment = lab.environment;
-    options.labDir = parsed.labDir;
+    diagnoseOptions.environment = lab.environment;
+    diagnoseOptions.labDir = parsed.labDir;
   }
-  const diagnoses = [...(await diagnose(options)), ...extra];
-  if (parsed.json) console.log(JSON.stringify({ ok: !hasFailedErrors(diagnoses), diagnoses }, null, 2));
-  else console.log(formatDiagnoses(diagnoses));
+  const diagnoses = [...(await diagnose(diagnoseOptions)), ...extra];
+  if (parsed.json) out(JSON.stringify({ ok: !hasFailedErrors(diagnoses), diagnoses }, null, 2));
+  else out(formatDiagnoses(diagnoses));
   return hasFailedErrors(diagnoses) ? 1 : 0;
 }
