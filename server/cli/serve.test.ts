@@ -5,11 +5,15 @@
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseServeArgs, type ServeOptions } from './serve.js';
+import { LABEL_LAB } from '../../cluster/environment.js';
 import { writeCliEntry } from '../../test/helpers/cli.js';
+import { labelledObjects, removeLabelled, requireBusybox, uniqueId, waitFor } from '../../test/helpers/docker.js';
+
+const REPO = join(import.meta.dirname, '..', '..');
 
 const TSX = import.meta.resolve('tsx');
 const LOCAL_LAB_YAML = 'title: Shell\nsummary: A local lab.\nenvironment:\n  type: local\n';
@@ -60,6 +64,8 @@ interface Child {
   readonly code: Promise<number | null>;
   readonly output: () => string;
   readonly kill: (signal: NodeJS.Signals) => void;
+  /** Signal the child's whole process group, as Ctrl-C in a terminal does. */
+  readonly interrupt: () => void;
 }
 
 describe('kindlab serve: the real CLI', function () {
@@ -70,7 +76,7 @@ describe('kindlab serve: the real CLI', function () {
 
   /** `kindlab serve <args>` from source, in `cwd`; killed at 20 s at the latest. */
   function serve(cwd: string, args: string[]): Child {
-    const child = spawn(process.execPath, ['--import', TSX, entry, 'serve', '--host', '127.0.0.1', '--port', '0', ...args], { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['--import', TSX, entry, 'serve', '--host', '127.0.0.1', '--port', '0', ...args], { cwd, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
     let out = '';
     child.stdout.on('data', (d: Buffer) => (out += d.toString()));
     child.stderr.on('data', (d: Buffer) => (out += d.toString()));
@@ -81,7 +87,14 @@ describe('kindlab serve: the real CLI', function () {
         done(c);
       }),
     );
-    const c = { code, output: () => out, kill: (s: NodeJS.Signals) => void child.kill(s) };
+    const group = (s: NodeJS.Signals) => {
+      try {
+        process.kill(-child.pid!, s);
+      } catch {
+        // already gone
+      }
+    };
+    const c = { code, output: () => out, kill: group, interrupt: () => group('SIGINT') };
     children.push(c);
     return c;
   }
@@ -135,5 +148,39 @@ describe('kindlab serve: the real CLI', function () {
     const t = Date.now();
     await refused(dir, ['--labs', 'labs', '--data-dir', '/proc/kindlab-nope/x'], /kindlab serve: cannot create --data-dir \/proc\/kindlab-nope\/x: /);
     assert.ok(Date.now() - t < 15_000);
+  });
+
+  it('pre-warms no more than capacity, and says the number it warms', async () => {
+    writeFileSync(join(dir, 'big.yaml'), 'title: T\nlabs: [shell]\ncapacity: 2\nprewarm: {initial: 10, reserved: 5}\n');
+    const c = serve(dir, ['--labs', 'labs', '--data-dir', join(dir, 'big-data'), '--workshop', 'big.yaml']);
+    await waitFor('serving', async () => /serving on/.test(c.output()), 15_000);
+    c.interrupt();
+    assert.equal(await c.code, 0, c.output());
+    assert.match(c.output(), /kindlab: pre-warming 2 environment\(s\) of shell before the doors open \(prewarm\.initial is 10; capacity 2 caps it\)/);
+    assert.match(c.output(), /kindlab: pre-warmed in /);
+  });
+
+  describe('Ctrl-C while pre-warming (real Docker)', () => {
+    const labId = uniqueId('serve-int-');
+
+    before(async () => {
+      await requireBusybox();
+      cpSync(join(REPO, 'labs', 'two-machines'), join(dir, 'labs', labId), { recursive: true });
+      writeFileSync(join(dir, 'int.yaml'), `title: T\nlabs: [${labId}]\ncapacity: 2\nprewarm: {initial: 2}\n`);
+    });
+
+    after(() => removeLabelled(LABEL_LAB, labId));
+
+    it('stops the pre-warm, removes what it made, says so and exits 130', async () => {
+      const c = serve(dir, ['--labs', 'labs', '--data-dir', join(dir, 'int-data'), '--workshop', 'int.yaml']);
+      await waitFor('a pre-warmed container', async () => (await labelledObjects(`${LABEL_LAB}=${labId}`)).some((o) => o.startsWith('container ')), 20_000);
+      c.interrupt();
+      const code = await c.code;
+      assert.equal(code, 130, c.output());
+      assert.match(c.output(), /kindlab: SIGINT while pre-warming; removing the environments it made/);
+      assert.match(c.output(), /kindlab: stopped/);
+      assert.doesNotMatch(c.output(), /serving on|failed|\n\s+at /);
+      assert.deepEqual(await labelledObjects(`${LABEL_LAB}=${labId}`), []);
+    });
   });
 });

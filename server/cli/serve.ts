@@ -249,9 +249,40 @@ export async function run(args: string[]): Promise<number> {
       ...(opts.instructorToken ? { instructorToken: opts.instructorToken } : {}),
       log: (m) => console.log(m),
     });
-    const { prewarm } = workshopConfig;
-    if (prewarm.initial) console.log(`kindlab: pre-warming ${prewarm.initial} environment(s) of ${workshopConfig.labs[0]} before the doors open…`);
-    const { restored, prewarmMs } = await workshop.start();
+    const { prewarm, capacity } = workshopConfig;
+    const warming = workshop.prewarmCount();
+    const capped = warming < prewarm.initial ? ` (prewarm.initial is ${prewarm.initial}; ${prewarm.initial > capacity ? `capacity ${capacity}` : `the ${warming} seat(s) left`} caps it)` : '';
+    if (prewarm.initial) console.log(`kindlab: pre-warming ${warming} environment(s) of ${workshopConfig.labs[0]} before the doors open${capped}…`);
+    // Ctrl-C before the doors open: stop the pre-warm and remove what it made (a second one leaves at once).
+    let interrupted: string | undefined;
+    let stopping: Promise<void> | undefined;
+    const onStartupSignal = (signal: NodeJS.Signals) => {
+      if (interrupted) {
+        console.log(`kindlab: ${signal} again; leaving now. \`kindlab env ls\` lists what is left, \`kindlab env down --session <id>\` removes it`);
+        process.exit(130);
+      }
+      interrupted = signal;
+      console.log(`\nkindlab: ${signal} while pre-warming; removing the environments it made…`);
+      stopping = workshop!.stopPrewarm().catch((e: unknown) => console.error(`kindlab: removing the pre-warmed environments failed: ${e instanceof Error ? e.message : String(e)}`));
+    };
+    process.on('SIGINT', onStartupSignal);
+    process.on('SIGTERM', onStartupSignal);
+    let started: Awaited<ReturnType<Workshop['start']>> | undefined;
+    try {
+      started = await workshop.start();
+    } finally {
+      process.off('SIGINT', onStartupSignal);
+      process.off('SIGTERM', onStartupSignal);
+    }
+    if (interrupted) {
+      await stopping;
+      workshop.dispose();
+      await sessions.dispose();
+      store.close();
+      console.log('kindlab: stopped');
+      return 130;
+    }
+    const { restored, prewarmMs } = started;
     if (restored) console.log(`kindlab: restored ${restored} learner session(s) from the store`);
     if (prewarm.initial) console.log(`kindlab: pre-warmed in ${(prewarmMs / 1000).toFixed(1)} s`);
   }

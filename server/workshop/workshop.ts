@@ -179,6 +179,20 @@ export class Workshop {
     return { restored, prewarmMs };
   }
 
+  /** How many spares start() provisions before the doors open: prewarm.initial within the seats that may still claim one. */
+  prewarmCount(): number {
+    return this.ended || !this.pool ? 0 : Math.max(0, Math.min(this.config.prewarm.initial, this.seatsToWarm()));
+  }
+
+  /**
+   * Startup interrupted (Ctrl-C before the doors open): stop pre-warming and
+   * remove every spare and its environment; start() then resolves. Learners'
+   * restored sessions are left for the next start to adopt.
+   */
+  async stopPrewarm(): Promise<void> {
+    await this.pool?.destroy();
+  }
+
   /** Stop timers; environments stay for the next start to adopt. */
   dispose(): void {
     clearInterval(this.reaper);
