@@ -33,6 +33,9 @@ export interface TerminalSize {
   readonly rows: number;
 }
 
+
+/** The longest delay a timer holds (2^31-1 ms); a longer grace period waits this long. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
 /** Output for a viewer: whole characters of valid UTF-8, from byte `seq` of the stream. */
 export interface TerminalFrame {
   readonly seq: number;
@@ -397,12 +400,16 @@ export class DurableTerminal {
   private startGrace(): void {
     this.cancelGrace();
     if (!this.pty) return;
-    this.graceTimer = setTimeout(() => {
-      this.graceTimer = undefined;
-      const seconds = Math.round(this.options.graceMs / 1000);
-      this.killPty();
-      this.closed(`shell closed after ${seconds} s without a viewer`);
-    }, this.options.graceMs);
+    this.graceTimer = setTimeout(
+      () => {
+        this.graceTimer = undefined;
+        const seconds = Math.round(this.options.graceMs / 1000);
+        this.killPty();
+        this.closed(`shell closed after ${seconds} s without a viewer`);
+      },
+      // A timer holds at most 2^31-1 ms (~24.8 days); past it Node fires after 1 ms.
+      Math.min(this.options.graceMs, MAX_TIMER_MS),
+    );
   }
 
   private cancelGrace(): void {

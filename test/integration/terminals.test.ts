@@ -185,6 +185,16 @@ describe('DurableTerminal with real shells', function () {
     assert.deepEqual(events.map((e) => e.status), ['live', 'closed', 'live']);
   });
 
+  it('a grace period longer than a timer can hold keeps the shell, rather than overflowing into an instant kill', async () => {
+    const t = make({ graceMs: 30 * 24 * 3_600_000 }); // 30 days: past setTimeout's 2^31-1 ms, where Node fires after 1 ms
+    const v = new RecordingViewer();
+    const h = v.attach(t, 0);
+    await v.waitFor(PROMPT);
+    h.detach();
+    await new Promise((r) => setTimeout(r, 300));
+    assert.equal(t.status, 'live', t.message);
+  });
+
   it('kills a shell that ignores SIGHUP when its grace period ends', async () => {
     const t = make({ graceMs: 100 });
     const v = new RecordingViewer();
