@@ -33,9 +33,9 @@ export interface TerminalSize {
   readonly rows: number;
 }
 
-
 /** The longest delay a timer holds (2^31-1 ms); a longer grace period waits this long. */
 const MAX_TIMER_MS = 2 ** 31 - 1;
+
 /** Output for a viewer: whole characters of valid UTF-8, from byte `seq` of the stream. */
 export interface TerminalFrame {
   readonly seq: number;
