@@ -30,6 +30,12 @@ export function formatReport(report: LabTestReport): string {
   }
   if (report.flaky.length) lines.push(`Flaky across ${report.runs.length} runs: ${report.flaky.join(', ')}`);
   const failedSteps = report.runs.reduce((n, r) => n + r.steps.filter((s) => !s.ok).length + (r.provision.ok && !r.setupProblem ? 0 : 1), 0);
-  lines.push(report.ok ? `PASS: every step fails before its solve and passes after it${many ? ` in all ${report.runs.length} runs` : ''}.` : `FAIL: ${failedSteps} problem step(s)${report.flaky.length ? `, ${report.flaky.length} flaky` : ''}.`);
+  const notRemoved = report.runs.filter((r) => r.cleanupProblem !== undefined).length;
+  const failures = [
+    ...(failedSteps || !notRemoved ? [`${failedSteps} problem step(s)`] : []),
+    ...(report.flaky.length ? [`${report.flaky.length} flaky`] : []),
+    ...(notRemoved ? [`${notRemoved} environment(s) not removed`] : []),
+  ];
+  lines.push(report.ok ? `PASS: every step fails before its solve and passes after it${many ? ` in all ${report.runs.length} runs` : ''}.` : `FAIL: ${failures.join(', ')}.`);
   return lines.join('\n');
 }

@@ -3,7 +3,9 @@
  * then for every step prove that it cannot be passed before its solve (a check
  * fails, or an answer rejects a decoy) and that its checks pass after it, and that every answer's script or probe yields a value the answer
  * comparison accepts. `repeat` runs the whole lab again on fresh environments
- * and names the steps whose outcome changed (flaky).
+ * and names the steps whose outcome changed (flaky). An aborted `signal` stops
+ * it between steps (without waiting for a script that is running), and what it
+ * created is removed all the same; a failure to remove is reported, never thrown.
  */
 import { randomBytes } from 'node:crypto';
 import { allSteps, type EnvironmentSpec, type Lab, type Step } from '../../common/lab.js';
@@ -31,6 +33,14 @@ export interface LabTestOptions {
   readonly onProgress?: (e: ProgressEvent, run: number) => void;
   /** A line about what is happening (e.g. "step create-file"), for the CLI's stderr. */
   readonly onStatus?: (line: string) => void;
+  /**
+   * Stop: no further step or run starts, the script that is running is not waited
+   * for, and the environment is removed (unless `keep`). Provisioning that has begun
+   * is let finish first, so that nothing it creates afterwards is left behind.
+   */
+  readonly signal?: AbortSignal;
+  /** Told when a run's environment exists (`present`, before provisioning) and when it is gone; not told about a kept one. */
+  readonly onEnvironment?: (e: { readonly session: string; readonly name: string; readonly present: boolean }) => void;
 }
 
 /** How a step's checks behaved before / after its solve, in one word or two. */
@@ -54,10 +64,16 @@ export interface RunReport {
   readonly run: number;
   /** The environment's name (to inspect it with --keep). */
   readonly environment: string;
+  /** Its session id (what `kindlab env down --session` takes). */
+  readonly session: string;
   readonly provision: ProvisionResult;
   /** Set when setups or file copying failed: no step was tested. */
   readonly setupProblem?: string;
   readonly steps: readonly StepOutcome[];
+  /** Set when the signal stopped this run: `steps` are those that had finished. */
+  readonly interrupted?: boolean;
+  /** Set when the environment could not be removed afterwards: why, in one line. */
+  readonly cleanupProblem?: string;
   readonly ms: number;
   readonly ok: boolean;
 }
@@ -67,6 +83,8 @@ export interface LabTestReport {
   readonly runs: readonly RunReport[];
   /** Steps whose outcome differed between runs. */
   readonly flaky: readonly string[];
+  /** The signal stopped the test: the last run is partial, and later runs never started. */
+  readonly interrupted: boolean;
   readonly ok: boolean;
 }
 
@@ -79,56 +97,113 @@ export async function runLabTest(lab: Lab, o: LabTestOptions): Promise<LabTestRe
   }
   const repeat = Math.max(1, o.repeat ?? 1);
   const runs: RunReport[] = [];
-  for (let run = 1; run <= repeat; run++) runs.push(await runOnce(lab, o, run));
+  for (let run = 1; run <= repeat && !o.signal?.aborted; run++) runs.push(await runOnce(lab, o, run));
+  if (o.signal?.aborted) return { labId: lab.id, runs, flaky: [], interrupted: true, ok: false };
   const flaky = steps
     .map((s) => s.id)
     .filter((id) => {
       const oks = new Set(runs.map((r) => r.steps.find((x) => x.stepId === id)?.ok).filter((x) => x !== undefined));
       return oks.size > 1;
     });
-  return { labId: lab.id, runs, flaky, ok: runs.every((r) => r.ok) && flaky.length === 0 };
+  return { labId: lab.id, runs, flaky, interrupted: false, ok: runs.every((r) => r.ok) && flaky.length === 0 };
 }
 
 async function runOnce(lab: Lab, o: LabTestOptions, run: number): Promise<RunReport> {
-  const started = performance.now();
   const sessionId = `test-${randomBytes(4).toString('hex')}`;
   const env = o.createEnvironment(lab.environment, { sessionId, labId: lab.id, labFilesDir: lab.filesDir, dataDir: o.dataDir });
+  o.onEnvironment?.({ session: sessionId, name: env.name, present: true });
   const off = env.onProgress((e) => o.onProgress?.(e, run));
-  const ms = () => Math.round(performance.now() - started);
+  let report: RunReport;
+  let cleanupProblem: string | undefined;
   try {
-    o.onStatus?.(`run ${run}: provisioning ${lab.environment.type} environment ${env.name}`);
-    const provision = await env.provision();
-    if (!provision.ok) return { run, environment: env.name, provision, steps: [], ms: ms(), ok: false };
-    const setupProblem = await prepare(lab, env, provision.adopted);
-    if (setupProblem) return { run, environment: env.name, provision, setupProblem, steps: [], ms: ms(), ok: false };
-    const outcomes = await testSteps(lab, env, o, run);
-    return { run, environment: env.name, provision, steps: outcomes, ms: ms(), ok: outcomes.every((s) => s.ok) };
+    report = await testEnvironment(lab, env, o, run, sessionId);
   } finally {
     off();
-    if (!o.keep) await env.destroy();
+    if (!o.keep) {
+      // Tried even when something threw; that error goes on, and a failure to remove is reported, never thrown.
+      cleanupProblem = await removeEnvironment(env);
+      if (cleanupProblem === undefined) o.onEnvironment?.({ session: sessionId, name: env.name, present: false });
+    }
+  }
+  return cleanupProblem === undefined ? report : { ...report, cleanupProblem, ok: false };
+}
+
+async function testEnvironment(lab: Lab, env: Environment, o: LabTestOptions, run: number, session: string): Promise<RunReport> {
+  const started = performance.now();
+  const ms = () => Math.round(performance.now() - started);
+  const base = { run, environment: env.name, session };
+  o.onStatus?.(`run ${run}: provisioning ${lab.environment.type} environment ${env.name}`);
+  // Not cut short by the signal: what a provisioning still under way creates after a removal would be left behind.
+  const provision = await env.provision();
+  if (!provision.ok) return { ...base, provision, steps: [], ms: ms(), ok: false };
+  const steps: StepOutcome[] = [];
+  const setupProblem = await unlessAborted(o.signal, async () => {
+    const problem = await prepare(lab, env, provision.adopted, o.signal);
+    if (problem === undefined) await testSteps(lab, env, o, run, steps);
+    return problem;
+  });
+  if (setupProblem === ABORTED || o.signal?.aborted) return { ...base, provision, steps, interrupted: true, ms: ms(), ok: false };
+  if (setupProblem !== undefined) return { ...base, provision, setupProblem, steps: [], ms: ms(), ok: false };
+  return { ...base, provision, steps, ms: ms(), ok: steps.every((s) => s.ok) };
+}
+
+/** Remove an environment; a failure (a tool missing, Docker unreachable) comes back as one line, never thrown. */
+async function removeEnvironment(env: Environment): Promise<string | undefined> {
+  try {
+    await env.destroy();
+    return undefined;
+  } catch (e) {
+    // A tool's own last words say most (e.g. "Cannot connect to the Docker daemon …"); the command line adds little.
+    const stderr = (e as { stderr?: unknown }).stderr;
+    const words = typeof stderr === 'string' && stderr.trim() ? stderr.trim().split('\n').at(-1)! : e instanceof Error ? e.message : String(e);
+    return words.replace(/\s*\n\s*/g, ' ').trim();
+  }
+}
+
+const ABORTED = Symbol('aborted');
+
+/** `work()`, or ABORTED as soon as the signal fires (the work is then left to end on its own, its outcome ignored). */
+async function unlessAborted<T>(signal: AbortSignal | undefined, work: () => Promise<T>): Promise<T | typeof ABORTED> {
+  if (!signal) return work();
+  if (signal.aborted) return ABORTED;
+  let onAbort = (): void => undefined;
+  const aborted = new Promise<typeof ABORTED>((resolve) => {
+    onAbort = () => resolve(ABORTED);
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
+  const running = work();
+  running.catch(() => undefined); // once aborted, a script failing on a removed environment is expected
+  try {
+    return await Promise.race([running, aborted]);
+  } finally {
+    signal.removeEventListener('abort', onAbort);
   }
 }
 
 /** What a learner's session does on a fresh environment (which has copied the lab's files itself): run setups in document order. */
-async function prepare(lab: Lab, env: Environment, adopted: boolean): Promise<string | undefined> {
+async function prepare(lab: Lab, env: Environment, adopted: boolean, signal: AbortSignal | undefined): Promise<string | undefined> {
   if (adopted) return undefined;
   for (const s of allSteps(lab).flatMap((st) => st.setups)) {
+    if (signal?.aborted) return undefined;
     const r = await runScript(s, env, 'setup');
     if (r.status !== 'passed') return r.message;
   }
   return undefined;
 }
 
-async function testSteps(lab: Lab, env: Environment, o: LabTestOptions, run: number): Promise<StepOutcome[]> {
+/** Test the steps in order, adding each outcome to `out` as it is known (so an interrupted run keeps the finished ones). */
+async function testSteps(lab: Lab, env: Environment, o: LabTestOptions, run: number, out: StepOutcome[]): Promise<void> {
   const steps = allSteps(lab);
   const fromIndex = o.from === undefined ? 0 : steps.findIndex((s) => s.id === o.from);
-  const out: StepOutcome[] = [];
   for (const [i, step] of steps.entries()) {
+    if (o.signal?.aborted) return;
     o.onStatus?.(`run ${run}: ${i < fromIndex ? 'solving' : 'testing'} step ${step.id}`);
+    // The status line is where a caller sees progress; a signal may have come while it was printed.
+    if (o.signal?.aborted) return;
     const outcome = i < fromIndex ? await solveOnly(step, env) : await testStep(step, env, o);
+    if (o.signal?.aborted) return;
     out.push(outcome);
   }
-  return out;
 }
 
 const where = (step: Step) => `${step.pos.file}:${step.pos.line}`;
@@ -206,7 +281,7 @@ async function testStep(step: Step, env: Environment, o: LabTestOptions): Promis
   const settleUntil = performance.now() + (o.watchSettleMs ?? DEFAULT_WATCH_SETTLE_MS);
   for (const [i, c] of step.checks.entries()) {
     let r: CheckResult = results[i]!;
-    while (r.status !== 'passed' && c.mode === 'watch' && performance.now() + WATCH_INTERVAL_MS < settleUntil) {
+    while (r.status !== 'passed' && c.mode === 'watch' && !o.signal?.aborted && performance.now() + WATCH_INTERVAL_MS < settleUntil) {
       await new Promise((res) => setTimeout(res, WATCH_INTERVAL_MS));
       r = await runCheck(c, env, o.registry);
     }
