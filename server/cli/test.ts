@@ -2,10 +2,12 @@
  * `kindlab test <lab-dir>`: run a lab end to end on a real environment. For
  * every step its checks must fail before the solve and pass after it. Prints a
  * table, optionally JUnit XML; exit status 0 only when everything held.
+ * SIGINT/SIGTERM stop it between steps; what it created is removed (unless
+ * --keep) and it exits 130/143. The handlers live only while the command runs.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { accessSync, constants, mkdtempSync, rmSync, statSync, writeFileSync, type Stats } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, relative, resolve } from 'node:path';
+import { dirname, join, relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { ProgressEvent } from '../../common/environment.js';
 import type { EnvironmentSpec } from '../../common/lab.js';
@@ -31,7 +33,16 @@ its checks must fail, its solve must succeed, its checks must then pass
   --keep         leave the environment(s) in place afterwards, to inspect them
   --data-dir DIR where environment state goes (default: a temporary folder)
 
-Exit status: 0 when every step held, 1 when any failed, 2 for bad usage.`;
+Ctrl-C (SIGINT) or SIGTERM stops it: no further step runs, the environment
+is removed (unless --keep), and it exits 130 (SIGINT) or 143 (SIGTERM). A
+second Ctrl-C quits at once and says what is left.
+
+Exit status: 0 when every step held, 1 when any failed (or an environment
+could not be removed), 2 for bad usage.`;
+
+/** The exit status of a command stopped by a signal, as a shell reports it (128 + the signal's number). */
+const SIGNAL_EXIT = { SIGINT: 130, SIGTERM: 143 } as const;
+type StopSignal = keyof typeof SIGNAL_EXIT;
 
 export interface TestCommandOptions {
   readonly out?: (line: string) => void;
@@ -39,6 +50,58 @@ export interface TestCommandOptions {
   readonly registry?: BuiltinRegistry;
   readonly createEnvironment?: (spec: EnvironmentSpec, init: EnvironmentInit) => Environment;
   readonly cwd?: string;
+}
+
+function stat(path: string): Stats | undefined {
+  try {
+    return statSync(path);
+  } catch {
+    return undefined;
+  }
+}
+
+function writable(path: string): boolean {
+  try {
+    accessSync(path, constants.W_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+const notAFolder = (st: Stats): string => (st.isFile() ? 'is a file, not a folder' : 'is not a folder');
+
+/** Why --junit FILE could not be written at the end (checked before anything is provisioned), or undefined. */
+function junitProblem(given: string, path: string): string | undefined {
+  const file = stat(path);
+  if (file?.isDirectory()) return `--junit ${given} is a folder; give a file to write, e.g. ${join(given, 'junit.xml')}`;
+  const dir = dirname(path);
+  const folder = stat(dir);
+  if (!folder) return `--junit ${given}: the folder ${dir} does not exist`;
+  if (!folder.isDirectory()) return `--junit ${given}: ${dir} ${notAFolder(folder)}`;
+  if (!writable(file ? path : dir)) return `--junit ${given}: cannot write ${file ? path : `in ${dir}`} (permission denied)`;
+  return undefined;
+}
+
+/** Why --data-dir DIR cannot hold environment state, or undefined; DIR itself may be created later. */
+function dataDirProblem(given: string, path: string): string | undefined {
+  for (let p = path; ; p = dirname(p)) {
+    const st = stat(p);
+    if (st) {
+      if (!st.isDirectory()) return p === path ? `--data-dir ${given} ${notAFolder(st)}` : `--data-dir ${given}: ${p} ${notAFolder(st)}`;
+      if (!writable(p)) return `--data-dir ${given}: cannot write in ${p} (permission denied)`;
+      return undefined;
+    }
+    if (dirname(p) === p) return undefined;
+  }
+}
+
+/** How to remove environments that kindlab test could not (or did not) remove: for a local one a folder, for the others `kindlab env`. */
+function removalHint(envs: readonly { session: string }[], dataDir: string, local: boolean): string {
+  const one = envs.length === 1;
+  if (local) return `to remove ${one ? 'it' : 'them'}: rm -r ${envs.map((e) => join(dataDir, 'sessions', e.session)).join(' ')}`;
+  const ids = envs.map((e) => e.session).join(', ');
+  return `to remove ${one ? 'it' : 'them'}: kindlab env ls shows whether session${one ? '' : 's'} ${ids} ${one ? 'is' : 'are'} still there, then kindlab env down --session ${one ? ids : '<id> for each'}`;
 }
 
 function describeProgress(e: ProgressEvent): string {
@@ -85,6 +148,14 @@ export async function testCommand(args: readonly string[], o: TestCommandOptions
     return 2;
   }
 
+  // Checked before anything is provisioned: a bad path must not cost a whole run, nor fail after it.
+  const junit = values.junit === undefined ? undefined : resolve(cwd, values.junit);
+  const pathProblem = (junit ? junitProblem(values.junit!, junit) : undefined) ?? (values['data-dir'] !== undefined ? dataDirProblem(values['data-dir'], resolve(cwd, values['data-dir'])) : undefined);
+  if (pathProblem) {
+    err(`kindlab test: ${pathProblem}`);
+    return 2;
+  }
+
   const registry = o.registry ?? createBuiltinRegistry();
   const labDir = resolve(cwd, resolveLabDir(positionals[0]!, DEFAULT_LABS_DIR, cwd));
   const { lab, problems } = await loadLab(labDir, registry);
@@ -93,37 +164,113 @@ export async function testCommand(args: readonly string[], o: TestCommandOptions
     err(`kindlab test: ${positionals[0]} has errors; fix them first (kindlab validate shows the same list).`);
     return 1;
   }
+  const local = lab.environment.type === 'local';
 
+  // From here on something gets created: a signal stops the run and removes it, a second one quits at once.
   const ownDataDir = values['data-dir'] === undefined;
-  const dataDir = ownDataDir ? mkdtempSync(join(tmpdir(), 'kindlab-test-')) : resolve(cwd, values['data-dir']!);
+  let dataDir = ownDataDir ? '' : resolve(cwd, values['data-dir']!);
+  /** Environments created and not removed (yet), by session id. */
+  const present = new Map<string, string>();
+  const stop = new AbortController();
+  let stoppedBy: StopSignal | undefined;
+  const removeOwnDataDir = (): string | undefined => {
+    if (!ownDataDir || values.keep || !dataDir) return undefined;
+    try {
+      rmSync(dataDir, { recursive: true, force: true });
+      return undefined;
+    } catch (e) {
+      return `could not remove its data folder ${dataDir} (${e instanceof Error ? e.message : String(e)}); remove it with rm -r ${dataDir}`;
+    }
+  };
+  const onSignal = (signal: StopSignal): void => {
+    if (stoppedBy === undefined) {
+      stoppedBy = signal;
+      err(`kindlab test: ${signal}: stopping and ${values.keep ? 'keeping (--keep)' : 'removing'} what it created; ${signal === 'SIGINT' ? 'Ctrl-C' : signal} again quits at once`);
+      stop.abort();
+      return;
+    }
+    // Quit now, saying what is left. A local environment lives in the data folder, so removing that removes it too.
+    const dirProblem = removeOwnDataDir();
+    const left = [...present].map(([session, name]) => ({ session, name }));
+    const gone = local && ownDataDir && !values.keep && !dirProblem;
+    const parts = [
+      ...(left.length && !gone ? [`left ${left.map((e) => e.name).join(', ')}; ${removalHint(left, dataDir, local)}`] : []),
+      ...(dirProblem ? [dirProblem] : []),
+    ];
+    err(`kindlab test: interrupted again by ${signal}; ${parts.length ? parts.join('; ') : 'nothing was left behind'}`);
+    process.exit(SIGNAL_EXIT[signal]);
+  };
+  const onInt = () => onSignal('SIGINT');
+  const onTerm = () => onSignal('SIGTERM');
+  process.on('SIGINT', onInt);
+  process.on('SIGTERM', onTerm);
   try {
-    const report = await runLabTest(lab, {
-      createEnvironment: o.createEnvironment ?? createEnvironment,
-      registry,
-      dataDir,
-      repeat,
-      keep: values.keep,
-      ...(values.from !== undefined ? { from: values.from } : {}),
-      onProgress: (e) => err(describeProgress(e)),
-      onStatus: (line) => err(line),
-    });
+    if (ownDataDir) dataDir = mkdtempSync(join(tmpdir(), 'kindlab-test-'));
+    let report;
+    let dirProblem: string | undefined;
+    try {
+      report = await runLabTest(lab, {
+        createEnvironment: o.createEnvironment ?? createEnvironment,
+        registry,
+        dataDir,
+        repeat,
+        keep: values.keep,
+        ...(values.from !== undefined ? { from: values.from } : {}),
+        signal: stop.signal,
+        onEnvironment: (e) => (e.present ? present.set(e.session, e.name) : present.delete(e.session)),
+        onProgress: (e) => err(describeProgress(e)),
+        onStatus: (line) => err(line),
+      });
+    } catch (e) {
+      if (e instanceof LabTestError) {
+        err(`kindlab test: ${e.message}`);
+        return 2;
+      }
+      throw e;
+    } finally {
+      // A kept local environment lives inside the data dir, so keep that too.
+      dirProblem = removeOwnDataDir();
+    }
+
+    const notRemoved = report.runs.filter((r) => r.cleanupProblem !== undefined);
+    const couldNotRemove = notRemoved.map((r) => `could not remove ${r.environment} (${r.cleanupProblem}); ${removalHint([r], dataDir, local)}`);
+    const kept = `${report.runs.map((r) => r.environment).join(', ')} (data in ${dataDir}${local ? '' : '; to remove them: kindlab env ls shows their ids, then kindlab env down --session <id>'})`;
+
+    if (stoppedBy) {
+      // One line: what was removed, kept or left.
+      const removed = values.keep ? [] : report.runs.filter((r) => r.cleanupProblem === undefined).map((r) => r.environment);
+      const parts = [
+        ...(removed.length ? [`removed ${removed.join(', ')}${ownDataDir && !dirProblem ? ` and its data folder ${dataDir}` : ''}`] : []),
+        ...(!report.runs.length && ownDataDir && !values.keep && !dirProblem ? [`no environment had been created; removed its data folder ${dataDir}`] : []),
+        ...(values.keep && report.runs.length ? [`kept ${kept}`] : []),
+        ...couldNotRemove,
+        ...(dirProblem ? [dirProblem] : []),
+      ];
+      err(`kindlab test: interrupted by ${stoppedBy}; ${parts.join('; ') || 'nothing had been created'}.`);
+      return SIGNAL_EXIT[stoppedBy];
+    }
+
     out(formatReport(report));
-    if (values.junit) writeFileSync(resolve(cwd, values.junit), toJUnitXml(report));
-    if (values.keep) {
-      // A local environment is a folder in the data dir; the others live on Docker, where kindlab env finds them.
-      const removal = lab.environment.type === 'local' ? '' : '; to remove them: kindlab env ls shows their ids, then kindlab env down --session <id>';
-      err(`kept: ${report.runs.map((r) => r.environment).join(', ')} (data in ${dataDir}${removal})`);
+    let code = report.ok ? 0 : 1;
+    if (junit) {
+      try {
+        writeFileSync(junit, toJUnitXml(report));
+      } catch (e) {
+        err(`kindlab test: could not write the JUnit XML to ${junit}: ${e instanceof Error ? e.message : String(e)}`);
+        code = 1;
+      }
     }
-    return report.ok ? 0 : 1;
-  } catch (e) {
-    if (e instanceof LabTestError) {
-      err(`kindlab test: ${e.message}`);
-      return 2;
+    // A local environment is a folder in the data dir; the others live on Docker, where kindlab env finds them.
+    if (values.keep) err(`kept: ${kept}`);
+    for (const line of couldNotRemove) err(`kindlab test: ${line}`);
+    if (dirProblem) {
+      err(`kindlab test: ${dirProblem}`);
+      code = 1;
     }
-    throw e;
+    return code;
   } finally {
-    // A kept local environment lives inside the data dir, so keep that too.
-    if (ownDataDir && !values.keep) rmSync(dataDir, { recursive: true, force: true });
+    process.off('SIGINT', onInt);
+    process.off('SIGTERM', onTerm);
   }
 }
 

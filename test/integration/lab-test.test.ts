@@ -148,6 +148,63 @@ describe('kindlab test (real local environments, real labs)', () => {
     assert.doesNotMatch(r.err, /env down/, 'a local environment is a folder: nothing on Docker to remove');
   });
 
+  it('checks --junit and --data-dir before provisioning: exit 2, saying what is wrong, and nothing runs', async () => {
+    const cases: [string[], RegExp][] = [
+      [['--junit', join(root, 'missing', 'x.xml')], /^kindlab test: --junit .*missing\/x\.xml: the folder .*missing does not exist$/m],
+      [['--junit', root], /^kindlab test: --junit .* is a folder; give a file to write, e.g\. .*junit\.xml$/m],
+      [['--data-dir', '/etc/passwd'], /^kindlab test: --data-dir \/etc\/passwd is a file, not a folder$/m],
+      [['--data-dir', '/etc/passwd/data'], /^kindlab test: --data-dir \/etc\/passwd\/data: \/etc\/passwd is a file, not a folder$/m],
+    ];
+    for (const [flags, message] of cases) {
+      const r = await kindlabTest(['labs/hello-shell', ...flags]);
+      assert.equal(r.code, 2, `${flags.join(' ')}: ${r.out}${r.err}`);
+      assert.match(r.err, message);
+      assert.doesNotMatch(r.err, /provisioning/, 'nothing is provisioned for a bad flag');
+      assert.equal(r.out, '');
+    }
+    assert.deepEqual(readdirSync(root), [], 'nothing was created for a bad flag');
+  });
+
+  it('says in one line, exit 1, when the JUnit file cannot be written at the end', async () => {
+    // The step's solve removes the folder the JUnit file was to go to.
+    const outDir = join(root, 'out');
+    await mkdir(outDir);
+    const dir = await fixture('vanish', `# Vanish\n\n## Remove {#remove}\n\n${fence}check\ntest ! -e ${outDir}\n${fence}\n\n${fence}solve\nrm -r ${outDir}\n${fence}\n`);
+    const junit = join(outDir, 'junit.xml');
+    const r = await kindlabTest([dir, '--junit', junit]);
+    assert.equal(r.code, 1, r.out + r.err);
+    assert.match(r.out, /^PASS/m);
+    const lines = r.err.split('\n').filter((l) => l.includes('JUnit'));
+    assert.equal(lines.length, 1, r.err);
+    assert.match(lines[0]!, /^kindlab test: could not write the JUnit XML to .*junit\.xml: ENOENT: no such file or directory/);
+  });
+
+  for (const [signal, code] of [['SIGINT', 130], ['SIGTERM', 143]] as const) {
+    it(`on ${signal} stops before the next step, removes its environment and its data dir, exits ${code} and leaves no signal listener`, async () => {
+      const listeners = { SIGINT: process.listenerCount('SIGINT'), SIGTERM: process.listenerCount('SIGTERM') };
+      const out: string[] = [];
+      const err: string[] = [];
+      const dataDir = join(root, 'data');
+      const args = ['labs/hello-shell', ...(signal === 'SIGTERM' ? ['--data-dir', dataDir] : [])];
+      const onErr = (l: string) => {
+        err.push(l);
+        // As the shell delivers it to the process: the command's own handler is all that listens.
+        if (/testing step pipes$/.test(l)) process.emit(signal, signal);
+      };
+      const r = await testCommand(args, { out: (l) => out.push(l), err: onErr, cwd: repo });
+      const all = err.join('\n');
+      assert.equal(r, code, all);
+      assert.equal(out.join('\n'), '', 'no report for an interrupted run');
+      assert.doesNotMatch(all, /testing step env-vars/, 'no step runs after the signal');
+      const env = /provisioning local environment (kindlab-test-\S+)/.exec(all)?.[1];
+      assert.ok(env, all);
+      const own = signal === 'SIGTERM' ? '' : ' and its data folder \\S+kindlab-test-\\w+';
+      assert.match(err.at(-1)!, new RegExp(`^kindlab test: interrupted by ${signal}; removed ${env}${own}\\.$`));
+      if (signal === 'SIGTERM') assert.deepEqual(readdirSync(join(dataDir, 'sessions')), [], 'the session folder is removed; the given data dir stays');
+      assert.deepEqual({ SIGINT: process.listenerCount('SIGINT'), SIGTERM: process.listenerCount('SIGTERM') }, listeners);
+    });
+  }
+
   it('rejects bad usage with exit 2', async () => {
     assert.equal((await kindlabTest([])).code, 2);
     assert.equal((await kindlabTest(['labs/hello-shell', '--repeat', 'zero'])).code, 2);
