@@ -2,7 +2,7 @@
  * Images kindlab builds locally (no registry is reachable in CI), cached by
  * tag: when `docker image inspect` finds the tag, nothing is built.
  */
-import { tryTool } from '../tool.js';
+import { ToolError, tryTool } from '../tool.js';
 import { buildBusyboxImage } from './busybox-image.js';
 import { buildDebianImage } from './debian-image.js';
 import { DIND_IMAGE_RECIPES } from './dind-image.js';
@@ -21,9 +21,14 @@ export function registerImageRecipe(tag: string, recipe: ImageRecipe): void {
   RECIPES.set(tag, recipe);
 }
 
+/** Whether the tag is on this Docker engine; throws a ToolError when Docker cannot be asked at all. */
 export async function imageExists(tag: string): Promise<boolean> {
-  const r = await tryTool('docker', ['image', 'inspect', '--format', '{{.Id}}', tag], { timeoutMs: 30_000 });
-  return r.exitCode === 0;
+  const args = ['image', 'inspect', '--format', '{{.Id}}', tag];
+  const r = await tryTool('docker', args, { timeoutMs: 30_000 });
+  if (r.exitCode === 0) return true;
+  if (/no such (image|object)/i.test(r.stderr)) return false;
+  // Not "missing": Docker could not be asked (daemon down, no permission); saying "not here" would send the user to build it.
+  throw new ToolError({ command: `docker ${args.join(' ')}`, exitCode: r.exitCode, stderr: r.stderr });
 }
 
 export type EnsureImageResult =
@@ -48,7 +53,13 @@ export function ensureImage(tag: string, onLog: (line: string) => void = () => {
 async function ensure(tag: string, onLog: (line: string) => void): Promise<EnsureImageResult> {
   const started = performance.now();
   const ms = (): number => Math.round(performance.now() - started);
-  if (await imageExists(tag)) {
+  let cached: boolean;
+  try {
+    cached = await imageExists(tag);
+  } catch (e) {
+    return { tag, ok: false, message: `cannot ask Docker about ${tag}: ${(e as Error).message}`, fix: 'start Docker (`kindlab doctor` checks it), then try again', ms: ms() };
+  }
+  if (cached) {
     onLog(`${tag}: cached`);
     return { tag, ok: true, status: 'cached', ms: ms() };
   }

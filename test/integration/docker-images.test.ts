@@ -18,6 +18,27 @@ describe('image recipes (integration, real Docker)', function () {
     assert.equal(await imageExists(tag), false);
   });
 
+  it('tells an image that is not there from a Docker that cannot be asked (no build is started then)', async () => {
+    assert.equal(await imageExists(`kindlab/no-such-image:${uniqueId()}`), false);
+    const saved = process.env.DOCKER_HOST;
+    process.env.DOCKER_HOST = 'unix:///nonexistent/docker.sock';
+    try {
+      await assert.rejects(imageExists('kindlab/busybox:1'), /Cannot connect to the Docker daemon/);
+      let builds = 0;
+      const unreachable = `kindlab/test-unreachable:${uniqueId()}`;
+      registerImageRecipe(unreachable, async () => {
+        builds++;
+      });
+      const r = await ensureImage(unreachable);
+      assert.equal(r.ok, false);
+      assert.match(r.ok ? '' : r.message, /Cannot connect to the Docker daemon/);
+      assert.equal(builds, 0, 'nothing is built for a Docker that cannot take it');
+    } finally {
+      if (saved === undefined) delete process.env.DOCKER_HOST;
+      else process.env.DOCKER_HOST = saved;
+    }
+  });
+
   it('builds a busybox image once, then finds it cached by tag', async () => {
     let builds = 0;
     registerImageRecipe(tag, (t, log) => {
