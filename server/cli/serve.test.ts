@@ -144,9 +144,9 @@ describe('kindlab serve: the real CLI', function () {
 
   it('refuses a data dir that is a file, or under one, or that cannot be made (no hang on /proc)', async () => {
     await refused(dir, ['--labs', 'labs', '--data-dir', join(dir, 'a-file')], /kindlab serve: --data-dir .*\/a-file is a file, not a folder/);
-    await refused(dir, ['--labs', 'labs', '--data-dir', join(dir, 'a-file', 'sub')], /kindlab serve: cannot create --data-dir .*\/a-file\/sub: .*a-file is a file, not a folder/);
+    await refused(dir, ['--labs', 'labs', '--data-dir', join(dir, 'a-file', 'sub')], /kindlab serve: --data-dir .*\/a-file\/sub: .*a-file is a file, not a folder/);
     const t = Date.now();
-    await refused(dir, ['--labs', 'labs', '--data-dir', '/proc/kindlab-nope/x'], /kindlab serve: cannot create --data-dir \/proc\/kindlab-nope\/x: /);
+    await refused(dir, ['--labs', 'labs', '--data-dir', '/proc/kindlab-nope/x'], /kindlab serve: --data-dir \/proc\/kindlab-nope\/x: cannot create \/proc\/kindlab-nope: /);
     assert.ok(Date.now() - t < 15_000);
   });
 

@@ -3,7 +3,7 @@
  * manager, environments, terminals) into the app and serves it on loopback
  * until SIGINT/SIGTERM, then shuts down in order and says what it left running.
  */
-import { accessSync, constants, mkdirSync, rmdirSync, statSync } from 'node:fs';
+import { accessSync, constants, statSync } from 'node:fs';
 import { networkInterfaces } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -20,6 +20,7 @@ import { SqliteStore } from '../store/sqlite-store.js';
 import { SessionManager } from '../sessions/session-manager.js';
 import { bindTerminalEvents } from '../terminals/terminal-channel.js';
 import { parseDuration } from '../workshop/duration.js';
+import { makeFolder } from './folders.js';
 import { loadWorkshopConfig } from '../workshop/workshop-config.js';
 import { Workshop } from '../workshop/workshop.js';
 import { workshopDeps } from '../workshop/workshop-deps.js';
@@ -119,55 +120,6 @@ export function labsFolderProblem(labsDir: string): string | undefined {
   }
 }
 
-/**
- * Make the data dir one level at a time (Node's recursive mkdirSync spins
- * forever under /proc), after checking the nearest existing folder is one;
- * on failure the levels made are removed again. Returns why it failed.
- */
-export function makeDataDir(dataDir: string): string | undefined {
-  const missing: string[] = [];
-  let at = dataDir;
-  for (;;) {
-    let isDir: boolean;
-    try {
-      isDir = statSync(at).isDirectory();
-    } catch (e) {
-      const code = (e as NodeJS.ErrnoException).code;
-      const parent = dirname(at);
-      if ((code === 'ENOENT' || code === 'ENOTDIR') && parent !== at) {
-        missing.unshift(at);
-        at = parent;
-        continue;
-      }
-      return `cannot create --data-dir ${dataDir}: ${(e as Error).message}`;
-    }
-    if (!isDir) return at === dataDir ? `--data-dir ${dataDir} is a file, not a folder` : `cannot create --data-dir ${dataDir}: ${at} is a file, not a folder`;
-    break;
-  }
-  try {
-    accessSync(at, constants.W_OK | constants.X_OK);
-  } catch {
-    return missing.length ? `cannot create --data-dir ${dataDir}: ${at} is not writable` : `--data-dir ${dataDir} is not writable`;
-  }
-  const made: string[] = [];
-  for (const d of missing) {
-    try {
-      mkdirSync(d);
-      made.push(d);
-    } catch (e) {
-      for (const m of made.reverse()) {
-        try {
-          rmdirSync(m);
-        } catch {
-          // someone else put something there: leave it
-        }
-      }
-      return `cannot create --data-dir ${dataDir}: ${(e as Error).message}`;
-    }
-  }
-  return undefined;
-}
-
 /** dist/web, found from this file whether it runs from dist/server/cli or from source through tsx. */
 function webRoot(): string {
   return join(dirname(fileURLToPath(import.meta.url)), '..', '..', ...(import.meta.url.includes('/dist/') ? ['web'] : ['dist', 'web']));
@@ -210,7 +162,7 @@ export async function run(args: string[]): Promise<number> {
     }
     workshopConfig = r.config;
   }
-  const folderProblem = labsFolderProblem(opts.labsDir) ?? makeDataDir(opts.dataDir);
+  const folderProblem = labsFolderProblem(opts.labsDir) ?? makeFolder('--data-dir', opts.dataDir, opts.dataDir);
   if (folderProblem) {
     console.error(`kindlab serve: ${folderProblem}`);
     return 2;

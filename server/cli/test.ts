@@ -17,6 +17,7 @@ import { createBuiltinRegistry } from '../checks/registry.js';
 import type { BuiltinRegistry } from '../checks/builtin.js';
 import { hasErrors, loadLab } from '../labs/loader.js';
 import { DEFAULT_LABS_DIR, resolveLabDir } from '../labs/resolve-lab-dir.js';
+import { folderProblem, notAFolder } from './folders.js';
 import { LabTestError, runLabTest } from '../lab-test/lab-test.js';
 import { formatReport } from '../lab-test/format-report.js';
 import { toJUnitXml } from '../lab-test/junit-xml.js';
@@ -69,8 +70,6 @@ function writable(path: string): boolean {
   }
 }
 
-const notAFolder = (st: Stats): string => (st.isFile() ? 'is a file, not a folder' : 'is not a folder');
-
 /** Why --junit FILE could not be written at the end (checked before anything is provisioned), or undefined. */
 function junitProblem(given: string, path: string): string | undefined {
   const file = stat(path);
@@ -81,19 +80,6 @@ function junitProblem(given: string, path: string): string | undefined {
   if (!folder.isDirectory()) return `--junit ${given}: ${dir} ${notAFolder(folder)}`;
   if (!writable(file ? path : dir)) return `--junit ${given}: cannot write ${file ? path : `in ${dir}`} (permission denied)`;
   return undefined;
-}
-
-/** Why --data-dir DIR cannot hold environment state, or undefined; DIR itself may be created later. */
-function dataDirProblem(given: string, path: string): string | undefined {
-  for (let p = path; ; p = dirname(p)) {
-    const st = stat(p);
-    if (st) {
-      if (!st.isDirectory()) return p === path ? `--data-dir ${given} ${notAFolder(st)}` : `--data-dir ${given}: ${p} ${notAFolder(st)}`;
-      if (!writable(p)) return `--data-dir ${given}: cannot write in ${p} (permission denied)`;
-      return undefined;
-    }
-    if (dirname(p) === p) return undefined;
-  }
 }
 
 /** How to remove environments that kindlab test could not (or did not) remove: for a local one a folder, for the others `kindlab env`. */
@@ -150,7 +136,7 @@ export async function testCommand(args: readonly string[], o: TestCommandOptions
 
   // Checked before anything is provisioned: a bad path must not cost a whole run, nor fail after it.
   const junit = values.junit === undefined ? undefined : resolve(cwd, values.junit);
-  const pathProblem = (junit ? junitProblem(values.junit!, junit) : undefined) ?? (values['data-dir'] !== undefined ? dataDirProblem(values['data-dir'], resolve(cwd, values['data-dir'])) : undefined);
+  const pathProblem = (junit ? junitProblem(values.junit!, junit) : undefined) ?? (values['data-dir'] !== undefined ? folderProblem('--data-dir', values['data-dir'], resolve(cwd, values['data-dir'])) : undefined);
   if (pathProblem) {
     err(`kindlab test: ${pathProblem}`);
     return 2;
