@@ -21,6 +21,16 @@ import { assertNoNewChildren, childProcesses } from '../helpers/processes.js';
 
 const STEPS = ['beta-address', 'message', 'web'];
 
+/** What each suite starts from: the processes and kindlab-test-* folders already there, a CLI entry, the busybox image. */
+async function cliSetup(): Promise<{ childrenBefore: string[]; tmpBefore: Set<string>; dir: string; entry: string }> {
+  const childrenBefore = childProcesses();
+  const tmpBefore = new Set(readdirSync(tmpdir()).filter((n) => n.startsWith('kindlab-test-')));
+  const dir = mkdtempSync(join(tmpdir(), 'kindlab-tm-'));
+  const entry = writeCliEntry(dir);
+  for (const r of await buildLabImages(['kindlab/busybox:1'], () => undefined)) assert.ok(r.ok, r.ok ? '' : r.message);
+  return { childrenBefore, tmpBefore, dir, entry };
+}
+
 describe('kindlab test on a containers lab (two-machines, real Docker, real CLI)', function () {
   this.timeout(5 * 60_000);
   let dir: string;
@@ -30,11 +40,7 @@ describe('kindlab test on a containers lab (two-machines, real Docker, real CLI)
   let sessions: string[] = [];
 
   before(async () => {
-    childrenBefore = childProcesses();
-    tmpBefore = new Set(readdirSync(tmpdir()).filter((n) => n.startsWith('kindlab-test-')));
-    dir = mkdtempSync(join(tmpdir(), 'kindlab-tm-'));
-    entry = writeCliEntry(dir);
-    for (const r of await buildLabImages(['kindlab/busybox:1'], () => undefined)) assert.ok(r.ok, r.ok ? '' : r.message);
+    ({ childrenBefore, tmpBefore, dir, entry } = await cliSetup());
   });
 
   after(async () => {
@@ -134,11 +140,7 @@ describe('kindlab test when it cannot finish: a missing tool, no Docker, a signa
   const newTmpDirs = () => readdirSync(tmpdir()).filter((n) => n.startsWith('kindlab-test-') && !tmpBefore.has(n));
 
   before(async () => {
-    childrenBefore = childProcesses();
-    tmpBefore = new Set(readdirSync(tmpdir()).filter((n) => n.startsWith('kindlab-test-')));
-    dir = mkdtempSync(join(tmpdir(), 'kindlab-tm-'));
-    entry = writeCliEntry(dir);
-    for (const r of await buildLabImages(['kindlab/busybox:1'], () => undefined)) assert.ok(r.ok, r.ok ? '' : r.message);
+    ({ childrenBefore, tmpBefore, dir, entry } = await cliSetup());
   });
 
   afterEach(async () => {
