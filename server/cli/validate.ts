@@ -32,11 +32,12 @@ function listBuiltins(registry: BuiltinRegistry): string {
   return lines.join('\n');
 }
 
-async function isDir(p: string): Promise<boolean> {
+/** Why `p` is not a folder to look for labs in, or undefined when it is one. */
+async function notAFolder(p: string): Promise<string | undefined> {
   try {
-    return (await stat(p)).isDirectory();
+    return (await stat(p)).isDirectory() ? undefined : 'is a file, not a folder';
   } catch {
-    return false;
+    return 'there is no such folder';
   }
 }
 
@@ -70,8 +71,9 @@ export async function validate(args: readonly string[], options: ValidateOptions
   let warnings = 0;
   for (const arg of dirs) {
     const dir = path.resolve(cwd, arg);
-    if (!(await isDir(dir))) {
-      out(`${arg}: error: not a directory`);
+    const problem = await notAFolder(dir);
+    if (problem) {
+      out(`${arg}: error: ${problem}${args.length === 0 ? ' (run from the kindlab folder, or name a lab or a folder of labs)' : ''}`);
       errors++;
       continue;
     }

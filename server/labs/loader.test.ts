@@ -1,4 +1,6 @@
 import assert from 'node:assert/strict';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { LabProblem } from '../../common/lab.js';
@@ -37,6 +39,22 @@ describe('loadLab', () => {
     // The setup before the first step is kept, in order, with the first step.
     assert.deepEqual(step.setups.map((s) => [s.target, s.script]), [['beta', 'touch /tmp/ready\n']]);
     assert.match(lab.chapters[0]!.html, /^<article class="kl-chapter" data-chapter="01-two">/);
+  });
+
+  it('says what is wrong with a path that is no lab folder: none there, a file, a folder without lab.yaml, a lab.yaml that is a folder', async () => {
+    const root = await mkdtemp(path.join(tmpdir(), 'kindlab-loader-'));
+    try {
+      await writeFile(path.join(root, 'a-file'), 'x\n');
+      await mkdir(path.join(root, 'empty'));
+      await mkdir(path.join(root, 'odd', 'lab.yaml'), { recursive: true });
+      const message = async (dir: string) => (await loadLab(path.join(root, dir), tinyRegistry())).problems.map((p) => p.message).join('\n');
+      assert.match(await message('nope'), /^there is no folder .*\/nope \(give a lab's folder, or the id of a lab under \.\/labs\)$/);
+      assert.match(await message('a-file'), /^.*\/a-file is a file, not a lab folder$/);
+      assert.equal(await message('empty'), 'lab.yaml is missing: every lab folder needs one');
+      assert.equal(await message('odd'), 'lab.yaml is a folder; it must be the lab’s YAML file');
+    } finally {
+      await rm(root, { recursive: true, force: true });
+    }
   });
 
   it('reports bad YAML at its line', async () => {

@@ -113,8 +113,13 @@ export async function loadLab(dir: string, registry: BuiltinRegistry): Promise<L
   let text: string;
   try {
     text = await readFile(yamlFile, 'utf8');
-  } catch {
-    error(yamlFile, 1, `${LAB_FILE} is missing: every lab folder needs one`);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    const folder = await exists(labDir);
+    if (!folder) error(labDir, 1, `there is no folder ${labDir} (give a lab's folder, or the id of a lab under ./labs)`);
+    else if (folder === 'file') error(labDir, 1, `${labDir} is a file, not a lab folder`);
+    else if (code === 'EISDIR') error(yamlFile, 1, `${LAB_FILE} is a folder; it must be the lab’s YAML file`);
+    else error(yamlFile, 1, `${LAB_FILE} is missing: every lab folder needs one`);
     return { problems };
   }
   const parsed = parseLabYaml(text, yamlFile);

@@ -33,7 +33,8 @@ describe('kindlab validate', () => {
   });
 
   it('reports a directory that does not exist, and lists built-ins', async () => {
-    assert.deepEqual(await runValidate(['no/such/dir']), { code: 1, out: ['no/such/dir: error: not a directory', '0 labs checked: 1 error, 0 warnings'] });
+    assert.deepEqual(await runValidate(['no/such/dir']), { code: 1, out: ['no/such/dir: error: there is no such folder', '0 labs checked: 1 error, 0 warnings'] });
+    assert.deepEqual(await runValidate(['package.json']), { code: 1, out: ['package.json: error: is a file, not a folder', '0 labs checked: 1 error, 0 warnings'] });
     const list = await runValidate(['--builtins']);
     assert.equal(list.code, 0);
     assert.match(list.out.join('\n'), /file-exists {2}a file exists[\s\S]*magic {2}the magic number/);
