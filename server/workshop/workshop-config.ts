@@ -56,10 +56,11 @@ export function parseWorkshopConfig(text: string, file: string): ConfigResult {
   if (r.success) return { ok: true, config: r.data };
   return {
     ok: false,
-    problems: r.error.issues.map((i) => {
+    problems: r.error.issues.flatMap((i) => {
       const where = i.path.length ? `${i.path.join('.')}: ` : '';
-      const message = i.code === 'unrecognized_keys' ? `${where}unknown field${i.keys.length > 1 ? 's' : ''} ${i.keys.join(', ')}` : `${where}${i.message}`;
-      return { file, line: lineOf(i.path), message };
+      // An unknown field is reported at its own line, not at its parent's.
+      if (i.code === 'unrecognized_keys') return i.keys.map((key) => ({ file, line: lineOf([...i.path, key]), message: `${where}unknown field ${key}` }));
+      return [{ file, line: lineOf(i.path), message: `${where}${i.message}` }];
     }),
   };
 }
