@@ -11,7 +11,8 @@ import type { CatalogueEntry, Chapter, EnvironmentSpec, Lab, LabProblem, ScriptS
 import type { BuiltinRegistry } from '../checks/builtin.js';
 import { parseChapter, type ParsedChapter } from './parse-chapter.js';
 import { renderChapter } from './render.js';
-import { describeIssue, parseLabYaml, type LabYaml } from './schema.js';
+import { describeIssue } from '../yaml/describe-issue.js';
+import { parseLabYaml, type LabYaml } from './schema.js';
 
 export const LAB_FILE = 'lab.yaml';
 /** A lab id is a URL path segment and part of Docker object names. */

@@ -4,6 +4,7 @@
  * rather than at the file as a whole.
  */
 import { z } from 'zod';
+import { describeIssue, formatPath } from '../yaml/describe-issue.js';
 import { parseYamlWithLines } from '../yaml/yaml-with-lines.js';
 import type { LabProblem } from '../../common/lab.js';
 
@@ -55,21 +56,6 @@ export interface ParsedLabYaml {
   readonly problems: LabProblem[];
   /** Line of the key (or list item) at `path`, or of its nearest ancestor present in the file. */
   lineOf(path: readonly PropertyKey[]): number;
-}
-
-function formatPath(path: readonly PropertyKey[]): string {
-  let out = '';
-  for (const p of path) out += typeof p === 'number' ? `[${p}]` : out === '' ? String(p) : `.${String(p)}`;
-  return out;
-}
-
-/** A zod issue in an author's words: `path: message`. */
-export function describeIssue(issue: z.core.$ZodIssue): string {
-  const where = issue.path.length > 0 ? `${formatPath(issue.path)}: ` : '';
-  // zod says "expected string, received undefined"; an author thinks "I left it out".
-  if (issue.code === 'invalid_type' && /received undefined$/.test(issue.message)) return `${where}missing (a ${issue.expected} is required)`;
-  if (issue.code === 'unrecognized_keys') return `${where}unknown field${issue.keys.length > 1 ? 's' : ''} ${issue.keys.join(', ')}`;
-  return `${where}${issue.message}`;
 }
 
 export function parseLabYaml(text: string, file: string): ParsedLabYaml {

@@ -19,6 +19,11 @@ describe('parseWorkshopConfig', () => {
     assert.deepEqual(where('title: T\nlabs: [a]\ncapacity: 3\nstuck:\n  minutes: 5\n  bogus: 2\n'), ['workshop.yaml:6: stuck: unknown field bogus']);
   });
 
+  it('says a missing field is missing, in plain words', () => {
+    assert.deepEqual(where('labs: [a]\ncapacity: 3\n'), ['workshop.yaml:1: title: missing (a string is required)']);
+    assert.deepEqual(where('title: T\ncapacity: 3\n'), ['workshop.yaml:1: labs: missing (an array is required)']);
+  });
+
   it('reports a bad value at its line', () => {
     assert.deepEqual(where('title: T\nlabs: [a]\ncapacity: 0\n').map((l) => l.split(': ')[0]), ['workshop.yaml:3']);
   });

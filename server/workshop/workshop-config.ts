@@ -4,6 +4,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
+import { describeIssue } from '../yaml/describe-issue.js';
 import { parseYamlWithLines } from '../yaml/yaml-with-lines.js';
 import { parseDuration } from './duration.js';
 
@@ -57,10 +58,9 @@ export function parseWorkshopConfig(text: string, file: string): ConfigResult {
   return {
     ok: false,
     problems: r.error.issues.flatMap((i) => {
-      const where = i.path.length ? `${i.path.join('.')}: ` : '';
       // An unknown field is reported at its own line, not at its parent's.
-      if (i.code === 'unrecognized_keys') return i.keys.map((key) => ({ file, line: lineOf([...i.path, key]), message: `${where}unknown field ${key}` }));
-      return [{ file, line: lineOf(i.path), message: `${where}${i.message}` }];
+      if (i.code === 'unrecognized_keys') return i.keys.map((key) => ({ file, line: lineOf([...i.path, key]), message: describeIssue({ ...i, keys: [key] }) }));
+      return [{ file, line: lineOf(i.path), message: describeIssue(i) }];
     }),
   };
 }
