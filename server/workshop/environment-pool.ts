@@ -45,9 +45,14 @@ export class EnvironmentPool {
     for (const rec of this.o.store.listSessions()) {
       if (rec.labId === this.o.labId && isPoolLearner(rec.learner) && !this.spares.has(rec.id)) this.track(await this.o.sessions.open(rec.labId, rec.learner));
     }
-    await Promise.all(this.add(Math.min(this.o.initial, this.o.seatsLeft()) - this.spares.size));
+    await Promise.all(this.add(this.initialTarget() - this.spares.size));
     await Promise.all([...this.spares.values()].map((s) => s.start()));
     this.topUp();
+  }
+
+  /** How many spares warm() holds before it resolves: `initial`, within the seats left. */
+  initialTarget(): number {
+    return Math.max(0, Math.min(this.o.initial, this.o.seatsLeft()));
   }
 
   /** A spare for a learner (ready ones first), reassigned to them; undefined when none is left. */

@@ -181,7 +181,7 @@ export class Workshop {
 
   /** How many spares start() provisions before the doors open: prewarm.initial within the seats that may still claim one. */
   prewarmCount(): number {
-    return this.ended || !this.pool ? 0 : Math.max(0, Math.min(this.config.prewarm.initial, this.seatsToWarm()));
+    return this.ended ? 0 : (this.pool?.initialTarget() ?? 0);
   }
 
   /**
