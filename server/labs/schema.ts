@@ -4,7 +4,7 @@
  * rather than at the file as a whole.
  */
 import { z } from 'zod';
-import { describeIssue, formatPath } from '../yaml/describe-issue.js';
+import { describeIssue, formatPath, issuesAtLines } from '../yaml/describe-issue.js';
 import { parseYamlWithLines } from '../yaml/yaml-with-lines.js';
 import type { LabProblem } from '../../common/lab.js';
 
@@ -71,15 +71,9 @@ export function parseLabYaml(text: string, file: string): ParsedLabYaml {
   const title = data && typeof data === 'object' && typeof (data as { title?: unknown }).title === 'string' ? (data as { title: string }).title : undefined;
   const result = labYamlSchema.safeParse(data ?? {});
   if (!result.success) {
-    for (const issue of result.error.issues) {
-      if (issue.code === 'unrecognized_keys') {
-        for (const key of issue.keys) {
-          const path = [...issue.path, key];
-          problems.push({ file, line: lineOf(path), message: `${formatPath(path)}: unknown field`, severity: 'error' });
-        }
-        continue;
-      }
-      problems.push({ file, line: lineOf(issue.path), message: describeIssue(issue), severity: 'error' });
+    for (const { line, issue } of issuesAtLines(result.error.issues, lineOf)) {
+      const message = issue.code === 'unrecognized_keys' ? `${formatPath([...issue.path, ...issue.keys])}: unknown field` : describeIssue(issue);
+      problems.push({ file, line, message, severity: 'error' });
     }
     return { ...(title !== undefined ? { title } : {}), problems, lineOf };
   }

@@ -4,7 +4,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
-import { describeIssue } from '../yaml/describe-issue.js';
+import { describeIssue, issuesAtLines } from '../yaml/describe-issue.js';
 import { parseYamlWithLines } from '../yaml/yaml-with-lines.js';
 import { parseDuration } from './duration.js';
 
@@ -57,11 +57,7 @@ export function parseWorkshopConfig(text: string, file: string): ConfigResult {
   if (r.success) return { ok: true, config: r.data };
   return {
     ok: false,
-    problems: r.error.issues.flatMap((i) => {
-      // An unknown field is reported at its own line, not at its parent's.
-      if (i.code === 'unrecognized_keys') return i.keys.map((key) => ({ file, line: lineOf([...i.path, key]), message: describeIssue({ ...i, keys: [key] }) }));
-      return [{ file, line: lineOf(i.path), message: describeIssue(i) }];
-    }),
+    problems: issuesAtLines(r.error.issues, lineOf).map(({ line, issue }) => ({ file, line, message: describeIssue(issue) })),
   };
 }
 

@@ -20,3 +20,13 @@ export function describeIssue(issue: z.core.$ZodIssue): string {
   if (issue.code === 'unrecognized_keys') return `${where}unknown field${issue.keys.length > 1 ? 's' : ''} ${issue.keys.join(', ')}`;
   return `${where}${issue.message}`;
 }
+
+/**
+ * Each issue with the line to report it at. An unknown-fields issue is split
+ * into one per field, each at the field's own line (zod gives the parent's path).
+ */
+export function issuesAtLines(issues: readonly z.core.$ZodIssue[], lineOf: (path: readonly PropertyKey[]) => number): { line: number; issue: z.core.$ZodIssue }[] {
+  return issues.flatMap((issue): { line: number; issue: z.core.$ZodIssue }[] =>
+    issue.code === 'unrecognized_keys' ? issue.keys.map((key) => ({ line: lineOf([...issue.path, key]), issue: { ...issue, keys: [key] } })) : [{ line: lineOf(issue.path), issue }],
+  );
+}
