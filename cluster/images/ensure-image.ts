@@ -2,7 +2,7 @@
  * Images kindlab builds locally (no registry is reachable in CI), cached by
  * tag: when `docker image inspect` finds the tag, nothing is built.
  */
-import { ToolError, tryTool } from '../tool.js';
+import { runTool, ToolError, tryTool } from '../tool.js';
 import { buildBusyboxImage } from './busybox-image.js';
 import { buildDebianImage } from './debian-image.js';
 import { DIND_IMAGE_RECIPES } from './dind-image.js';
@@ -23,12 +23,14 @@ export function registerImageRecipe(tag: string, recipe: ImageRecipe): void {
 
 /** Whether the tag is on this Docker engine; throws a ToolError when Docker cannot be asked at all. */
 export async function imageExists(tag: string): Promise<boolean> {
-  const args = ['image', 'inspect', '--format', '{{.Id}}', tag];
-  const r = await tryTool('docker', args, { timeoutMs: 30_000 });
-  if (r.exitCode === 0) return true;
-  if (/no such (image|object)/i.test(r.stderr)) return false;
-  // Not "missing": Docker could not be asked (daemon down, no permission); saying "not here" would send the user to build it.
-  throw new ToolError({ command: `docker ${args.join(' ')}`, exitCode: r.exitCode, stderr: r.stderr });
+  try {
+    await runTool('docker', ['image', 'inspect', '--format', '{{.Id}}', tag], { timeoutMs: 30_000 });
+    return true;
+  } catch (e) {
+    if (e instanceof ToolError && /no such (image|object)/i.test(e.stderr)) return false;
+    // Not "missing": Docker could not be asked (daemon down, no permission); saying "not here" would send the user to build it.
+    throw e;
+  }
 }
 
 export type EnsureImageResult =
