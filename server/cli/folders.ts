@@ -1,11 +1,12 @@
 /**
- * A folder a command is given (`--data-dir`), checked before anything is made:
- * the nearest folder that exists at or above it must be one that can be
- * written in. `serve` then makes it one level at a time (Node's recursive
- * mkdirSync spins forever under /proc); `test` leaves that to its environments.
+ * Paths a command is given, checked before anything is made. A folder
+ * (`--data-dir`): the nearest folder that exists at or above it must be one
+ * that can be written in; `serve` then makes it one level at a time (Node's
+ * recursive mkdirSync spins forever under /proc), `test` leaves that to its
+ * environments. A file to write at the end (`--junit`): its folder must exist.
  */
 import { accessSync, constants, mkdirSync, rmdirSync, statSync, type Stats } from 'node:fs';
-import { dirname } from 'node:path';
+import { dirname, join } from 'node:path';
 
 export const notAFolder = (st: Stats): string => (st.isFile() ? 'is a file, not a folder' : 'is not a folder');
 
@@ -59,6 +60,30 @@ export function makeFolder(flag: string, given: string, path: string): string | 
       }
       return `${flag} ${given}: cannot create ${level}: ${(e as Error).message}`;
     }
+  }
+  return undefined;
+}
+
+function statOrUndefined(path: string): Stats | undefined {
+  try {
+    return statSync(path);
+  } catch {
+    return undefined;
+  }
+}
+
+/** Why the file `path` could not be written later (its folder must exist; `example` names a file to suggest), or undefined. */
+export function fileProblem(flag: string, given: string, path: string, example: string): string | undefined {
+  const file = statOrUndefined(path);
+  if (file?.isDirectory()) return `${flag} ${given} is a folder; give a file to write, e.g. ${join(given, example)}`;
+  const dir = dirname(path);
+  const folder = statOrUndefined(dir);
+  if (!folder) return `${flag} ${given}: the folder ${dir} does not exist`;
+  if (!folder.isDirectory()) return `${flag} ${given}: ${dir} ${notAFolder(folder)}`;
+  try {
+    accessSync(file ? path : dir, constants.W_OK);
+  } catch {
+    return `${flag} ${given}: cannot write ${file ? path : `in ${dir}`} (permission denied)`;
   }
   return undefined;
 }

@@ -5,9 +5,9 @@
  * SIGINT/SIGTERM stop it between steps; what it created is removed (unless
  * --keep) and it exits 130/143. The handlers live only while the command runs.
  */
-import { accessSync, constants, mkdtempSync, rmSync, statSync, writeFileSync, type Stats } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join, relative, resolve } from 'node:path';
+import { join, relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { ProgressEvent } from '../../common/environment.js';
 import type { EnvironmentSpec } from '../../common/lab.js';
@@ -17,7 +17,7 @@ import { createBuiltinRegistry } from '../checks/registry.js';
 import type { BuiltinRegistry } from '../checks/builtin.js';
 import { hasErrors, loadLab } from '../labs/loader.js';
 import { DEFAULT_LABS_DIR, resolveLabDir } from '../labs/resolve-lab-dir.js';
-import { folderProblem, notAFolder } from './folders.js';
+import { fileProblem, folderProblem } from './folders.js';
 import { LabTestError, runLabTest } from '../lab-test/lab-test.js';
 import { formatReport } from '../lab-test/format-report.js';
 import { toJUnitXml } from '../lab-test/junit-xml.js';
@@ -51,35 +51,6 @@ export interface TestCommandOptions {
   readonly registry?: BuiltinRegistry;
   readonly createEnvironment?: (spec: EnvironmentSpec, init: EnvironmentInit) => Environment;
   readonly cwd?: string;
-}
-
-function stat(path: string): Stats | undefined {
-  try {
-    return statSync(path);
-  } catch {
-    return undefined;
-  }
-}
-
-function writable(path: string): boolean {
-  try {
-    accessSync(path, constants.W_OK);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-/** Why --junit FILE could not be written at the end (checked before anything is provisioned), or undefined. */
-function junitProblem(given: string, path: string): string | undefined {
-  const file = stat(path);
-  if (file?.isDirectory()) return `--junit ${given} is a folder; give a file to write, e.g. ${join(given, 'junit.xml')}`;
-  const dir = dirname(path);
-  const folder = stat(dir);
-  if (!folder) return `--junit ${given}: the folder ${dir} does not exist`;
-  if (!folder.isDirectory()) return `--junit ${given}: ${dir} ${notAFolder(folder)}`;
-  if (!writable(file ? path : dir)) return `--junit ${given}: cannot write ${file ? path : `in ${dir}`} (permission denied)`;
-  return undefined;
 }
 
 /** How to remove environments that kindlab test could not (or did not) remove: for a local one a folder, for the others `kindlab env`. */
@@ -136,7 +107,7 @@ export async function testCommand(args: readonly string[], o: TestCommandOptions
 
   // Checked before anything is provisioned: a bad path must not cost a whole run, nor fail after it.
   const junit = values.junit === undefined ? undefined : resolve(cwd, values.junit);
-  const pathProblem = (junit ? junitProblem(values.junit!, junit) : undefined) ?? (values['data-dir'] !== undefined ? folderProblem('--data-dir', values['data-dir'], resolve(cwd, values['data-dir'])) : undefined);
+  const pathProblem = (junit ? fileProblem('--junit', values.junit!, junit, 'junit.xml') : undefined) ?? (values['data-dir'] !== undefined ? folderProblem('--data-dir', values['data-dir'], resolve(cwd, values['data-dir'])) : undefined);
   if (pathProblem) {
     err(`kindlab test: ${pathProblem}`);
     return 2;
