@@ -12,6 +12,7 @@ import { resolveLabDir } from '../labs/resolve-lab-dir.js';
 import { join, resolve } from 'node:path';
 import { capacityDiagnosis, workshopCapacity } from '../workshop/capacity.js';
 import { loadWorkshopConfig } from '../workshop/workshop-config.js';
+import { cliOutput, type CliOutput } from './output.js';
 
 export const MAX_SEATS = 500;
 
@@ -118,14 +119,10 @@ export function formatDiagnoses(diagnoses: readonly Diagnosis[]): string {
   return lines.join('\n');
 }
 
-export interface DoctorCliOptions {
-  readonly out?: (line: string) => void;
-  readonly err?: (line: string) => void;
-}
+export type DoctorCliOptions = CliOutput;
 
 export async function run(args: string[], options: DoctorCliOptions = {}): Promise<number> {
-  const out = options.out ?? ((l: string) => console.log(l));
-  const err = options.err ?? ((l: string) => console.error(l));
+  const { out, err } = cliOutput(options);
   if (args.includes('--help') || args.includes('-h')) {
     out(USAGE);
     return 0;

@@ -7,6 +7,7 @@ import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import { KINDLAB_PREFIX, listInventory, removeInventory, type InventoryItem, type SessionInventory } from '../../cluster/containers/inventory.js';
 import { ToolError } from '../../cluster/tool.js';
+import { cliOutput, type CliOutput } from './output.js';
 
 const USAGE = `usage: kindlab env ls [--json]
        kindlab env down (--session ID | --all) [--json]
@@ -24,14 +25,10 @@ const SessionId = z.string().regex(/^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/, 'one starts w
 /** How many sessions a "no such session" message names before it sends you to `env ls`. */
 const MAX_SESSIONS_LISTED = 10;
 
-export interface EnvCliOptions {
-  readonly out?: (line: string) => void;
-  readonly err?: (line: string) => void;
-}
+export type EnvCliOptions = CliOutput;
 
 export async function run(args: string[], options: EnvCliOptions = {}): Promise<number> {
-  const out = options.out ?? ((l: string) => console.log(l));
-  const err = options.err ?? ((l: string) => console.error(l));
+  const { out, err } = cliOutput(options);
   const [sub, ...rest] = args;
   if (!sub || sub === '--help' || sub === '-h' || sub === 'help') {
     out(USAGE);

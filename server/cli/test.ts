@@ -18,6 +18,7 @@ import type { BuiltinRegistry } from '../checks/builtin.js';
 import { hasErrors, loadLab } from '../labs/loader.js';
 import { DEFAULT_LABS_DIR, resolveLabDir } from '../labs/resolve-lab-dir.js';
 import { fileProblem, folderProblem } from './folders.js';
+import { cliOutput, type CliOutput } from './output.js';
 import { LabTestError, runLabTest } from '../lab-test/lab-test.js';
 import { formatReport } from '../lab-test/format-report.js';
 import { toJUnitXml } from '../lab-test/junit-xml.js';
@@ -45,9 +46,7 @@ could not be removed), 2 for bad usage.`;
 const SIGNAL_EXIT = { SIGINT: 130, SIGTERM: 143 } as const;
 type StopSignal = keyof typeof SIGNAL_EXIT;
 
-export interface TestCommandOptions {
-  readonly out?: (line: string) => void;
-  readonly err?: (line: string) => void;
+export interface TestCommandOptions extends CliOutput {
   readonly registry?: BuiltinRegistry;
   readonly createEnvironment?: (spec: EnvironmentSpec, init: EnvironmentInit) => Environment;
   readonly cwd?: string;
@@ -68,8 +67,7 @@ function describeProgress(e: ProgressEvent): string {
 }
 
 export async function testCommand(args: readonly string[], o: TestCommandOptions = {}): Promise<number> {
-  const out = o.out ?? ((l: string) => console.log(l));
-  const err = o.err ?? ((l: string) => console.error(l));
+  const { out, err } = cliOutput(o);
   const cwd = o.cwd ?? process.cwd();
   let parsed;
   try {
